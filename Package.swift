@@ -1,0 +1,46 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "directus-promoter",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "directus-promoter", targets: ["directus-promoter"]),
+        .library(name: "DirectusSchema", targets: ["DirectusSchema"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure: order-preserving JSON, snapshots, the Directus-exact diff, apply, hashes, plans.
+        .target(
+            name: "DirectusSchema",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        // Pure: pipelines, the promotion state machine, policies.
+        .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
+        .target(name: "PromotionStore", dependencies: ["DirectusSchema", "PromotionCore"]),
+        .target(name: "DirectusClient", dependencies: ["DirectusSchema"]),
+        .target(name: "DirectusEmulator", dependencies: ["DirectusSchema"]),
+        .target(
+            name: "PromotionDaemon",
+            dependencies: ["DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient"]
+        ),
+        .executableTarget(
+            name: "directus-promoter",
+            dependencies: [
+                "DirectusSchema",
+                "PromotionCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DirectusSchema"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

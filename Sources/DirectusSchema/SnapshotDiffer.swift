@@ -1,0 +1,196 @@
+/// Directus 11.13–11.17's `getSnapshotDiff(current, after)`, reproduced exactly.
+///
+/// - Entities match by identity only (`collection`; `collection` + `field`), first match wins, compared with
+///   JavaScript's `===`. A rename is a delete plus a create.
+/// - Both sides are sanitised (`Sanitizer`) and compared with deep-diff (`DeepDiff`).
+/// - An auto-increment primary key is compared without any `schema.*` key.
+/// - A change of field type to or from `alias` is a root `D` (in current order) and a root `N` (in after order).
+/// - systemFields: a current entry missing from `after` is compared with an inverted copy (`is_indexed`
+///   true → false); an `after` entry absent from current counts only when indexed.
+/// - Fields and relations of a collection whose first record is `D` are left out.
+public enum SnapshotDiffer {
+    /// The diff turning `current` (the receiving instance) into `after` (the uploaded snapshot).
+    public static func diff(current: Snapshot, after: Snapshot) -> SnapshotDiff {
+        var result = SnapshotDiff()
+        result.collections = diffCollections(current.collections, after.collections)
+        result.fields = diffFields(current.fields, after.fields)
+        result.systemFields = diffSystemFields(current.systemFields, after.systemFields)
+        result.relations = diffRelations(current.relations, after.relations)
+
+        let deleted = result.collections.filter { $0.firstKind == .deleted }.map(\.collection)
+        if !deleted.isEmpty {
+            let isDeleted = { (entry: SnapshotDiff.Entry) in deleted.contains { jsStrictEquals($0, entry.collection) } }
+            result.fields.removeAll(where: isDeleted)
+            result.relations.removeAll(where: isDeleted)
+        }
+        return result
+    }
+
+    // MARK: Collections
+
+    private static func diffCollections(_ current: [JSONValue], _ after: [JSONValue]) -> [SnapshotDiff.Entry] {
+        let afterIndex = IdentityIndex(after, keys: ["collection"])
+        let currentIndex = IdentityIndex(current, keys: ["collection"])
+        var entries: [SnapshotDiff.Entry] = []
+        for item in current {
+            let match = afterIndex.first(matching: item).map { after[$0] }
+            let records = DeepDiff.diff(Sanitizer.collection(item), match.map(Sanitizer.collection))
+            if !records.isEmpty { entries.append(.init(collection: item["collection"], diff: records)) }
+        }
+        for item in after where currentIndex.first(matching: item) == nil {
+            entries.append(.init(collection: item["collection"], diff: DeepDiff.diff(nil, Sanitizer.collection(item))))
+        }
+        return entries
+    }
+
+    // MARK: Fields
+
+    private static func isAliasChange(_ current: JSONValue, _ after: JSONValue) -> Bool {
+        let currentType = current["type"]
+        let afterType = after["type"]
+        return !jsStrictEquals(currentType, afterType)
+            && (jsStrictEquals(currentType, "alias") || jsStrictEquals(afterType, "alias"))
+    }
+
+    private static func diffFields(_ current: [JSONValue], _ after: [JSONValue]) -> [SnapshotDiff.Entry] {
+        let afterIndex = IdentityIndex(after, keys: ["collection", "field"])
+        let currentIndex = IdentityIndex(current, keys: ["collection", "field"])
+        var entries: [SnapshotDiff.Entry] = []
+        for item in current {
+            let match = afterIndex.first(matching: item).map { after[$0] }
+            let schema = item["schema"]?.objectValue
+            let autoIncrementKey =
+                (schema?["is_primary_key"]?.isTruthy ?? false) && (schema?["has_auto_increment"]?.isTruthy ?? false)
+            let lhs = Sanitizer.field(item, withoutSchema: autoIncrementKey)
+            let records: [DiffRecord]
+            if let match, isAliasChange(item, match) {
+                records = DeepDiff.diff(lhs, nil)
+            } else {
+                records = DeepDiff.diff(lhs, match.map { Sanitizer.field($0, withoutSchema: autoIncrementKey) })
+            }
+            if !records.isEmpty {
+                entries.append(.init(collection: item["collection"], field: item["field"], diff: records))
+            }
+        }
+        for item in after {
+            if let position = currentIndex.first(matching: item), !isAliasChange(current[position], item) {
+                continue
+            }
+            entries.append(
+                .init(
+                    collection: item["collection"], field: item["field"],
+                    diff: DeepDiff.diff(nil, Sanitizer.field(item))))
+        }
+        return entries
+    }
+
+    // MARK: System fields
+
+    /// `invertIndexed`: a copy whose `schema.is_indexed` is negated (JavaScript `!`), not sanitised.
+    static func invertIndexed(_ value: JSONValue) -> JSONValue {
+        var object = value.objectValue ?? JSONObject()
+        var schema = object["schema"]?.objectValue ?? JSONObject()
+        if let indexed = schema["is_indexed"] {
+            schema["is_indexed"] = .bool(!indexed.isTruthy)
+        }
+        object["schema"] = .object(schema)
+        return .object(object)
+    }
+
+    private static func diffSystemFields(_ current: [JSONValue], _ after: [JSONValue]) -> [SnapshotDiff.Entry] {
+        let afterIndex = IdentityIndex(after, keys: ["collection", "field"])
+        let currentIndex = IdentityIndex(current, keys: ["collection", "field"])
+        var entries: [SnapshotDiff.Entry] = []
+        for item in current {
+            let rhs = afterIndex.first(matching: item).map { Sanitizer.systemField(after[$0]) } ?? invertIndexed(item)
+            let records = DeepDiff.diff(Sanitizer.systemField(item), rhs)
+            if !records.isEmpty {
+                entries.append(.init(collection: item["collection"], field: item["field"], diff: records))
+            }
+        }
+        for item in after {
+            guard item["schema"]?["is_indexed"]?.isTruthy == true, currentIndex.first(matching: item) == nil else {
+                continue
+            }
+            let records = DeepDiff.diff(invertIndexed(item), Sanitizer.systemField(item))
+            if !records.isEmpty {
+                entries.append(.init(collection: item["collection"], field: item["field"], diff: records))
+            }
+        }
+        return entries
+    }
+
+    // MARK: Relations
+
+    private static func diffRelations(_ current: [JSONValue], _ after: [JSONValue]) -> [SnapshotDiff.Entry] {
+        let afterIndex = IdentityIndex(after, keys: ["collection", "field"])
+        let currentIndex = IdentityIndex(current, keys: ["collection", "field"])
+        var entries: [SnapshotDiff.Entry] = []
+        for item in current {
+            let match = afterIndex.first(matching: item).map { after[$0] }
+            let records = DeepDiff.diff(Sanitizer.relation(item), match.map(Sanitizer.relation))
+            if !records.isEmpty {
+                entries.append(
+                    .init(
+                        collection: item["collection"], field: item["field"],
+                        relatedCollection: item["related_collection"], diff: records))
+            }
+        }
+        for item in after where currentIndex.first(matching: item) == nil {
+            entries.append(
+                .init(
+                    collection: item["collection"], field: item["field"],
+                    relatedCollection: item["related_collection"], diff: DeepDiff.diff(nil, Sanitizer.relation(item))))
+        }
+        return entries
+    }
+}
+
+/// The first position of each identity in a list, matched as Directus's `find` with `===` matches.
+struct IdentityIndex {
+    /// A primitive identity value; objects and arrays never match anything under `===`.
+    enum Atom: Hashable {
+        case absent
+        case null
+        case bool(Bool)
+        case number(Double)
+        case string(String)
+
+        init?(_ value: JSONValue?) {
+            switch value {
+            case nil: self = .absent
+            case .null?: self = .null
+            case .bool(let bool)?: self = .bool(bool)
+            case .number(let number)?: self = .number(number.doubleValue)
+            case .string(let string)?: self = .string(string)
+            case .array?, .object?: return nil
+            }
+        }
+    }
+
+    private let keys: [String]
+    private var positions: [[Atom]: Int] = [:]
+
+    init(_ items: [JSONValue], keys: [String]) {
+        self.keys = keys
+        for (position, item) in items.enumerated() {
+            guard let identity = identity(of: item), positions[identity] == nil else { continue }
+            positions[identity] = position
+        }
+    }
+
+    private func identity(of item: JSONValue) -> [Atom]? {
+        var atoms: [Atom] = []
+        for key in keys {
+            guard let atom = Atom(item[key]) else { return nil }
+            atoms.append(atom)
+        }
+        return atoms
+    }
+
+    /// The position of the first item whose identity equals `item`'s.
+    func first(matching item: JSONValue) -> Int? {
+        guard let identity = identity(of: item) else { return nil }
+        return positions[identity]
+    }
+}

@@ -1,0 +1,2 @@
+import DirectusSchema
+print("directus-promoter")

@@ -1,0 +1,59 @@
+import DirectusSchema
+import Foundation
+
+/// Locates `../shared` (beside the repository; read-only) and reads its cases.
+enum SharedFixtures {
+    /// The shared folder: `$DIRECTUS_PROMOTER_SHARED` when set, else `../shared` beside the checkout.
+    static let root: URL = {
+        if let override = ProcessInfo.processInfo.environment["DIRECTUS_PROMOTER_SHARED"] {
+            return URL(fileURLWithPath: override)
+        }
+        // Tests/DirectusSchemaTests/SharedFixtures.swift → repository root → ../shared
+        return URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("shared")
+    }()
+
+    static var conformance: URL { root.appendingPathComponent("conformance") }
+    static var corpus: URL { root.appendingPathComponent("corpus") }
+
+    static func files(in folder: URL, suffix: String = ".json") -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(suffix) }.sorted()
+    }
+
+    static func readJSON(_ url: URL) throws -> JSONValue {
+        try JSONParser.parse(Array(try Data(contentsOf: url)))
+    }
+
+    static func conformanceCase(_ relativePath: String) throws -> JSONObject {
+        guard let object = try readJSON(conformance.appendingPathComponent(relativePath)).objectValue else {
+            throw FixtureError("\(relativePath) is not an object")
+        }
+        return object
+    }
+
+    /// A `{"file": …}` or `{"inline": …}` reference of a case, resolved to its snapshot value.
+    static func snapshotValue(_ reference: JSONValue?) throws -> JSONValue {
+        if let inline = reference?["inline"] { return inline }
+        if let file = reference?["file"]?.stringValue {
+            return try readJSON(conformance.appendingPathComponent(file))
+        }
+        throw FixtureError("unknown snapshot reference \(reference?.jsonString ?? "nil")")
+    }
+
+    static func snapshot(_ reference: JSONValue?) throws -> Snapshot {
+        let value = try snapshotValue(reference)
+        return Snapshot(root: value.objectValue ?? JSONObject())
+    }
+
+    struct FixtureError: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
+}
+
+extension JSONValue {
+    /// Text for exact comparisons: key order kept, numbers as JavaScript writes them.
+    var comparableText: String { JSONWriter(numberStyle: .javaScript).string(self) }
+}
