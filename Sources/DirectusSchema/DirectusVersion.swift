@@ -1,0 +1,124 @@
+/// A Directus release version (`11.17.4`, `9.0.0-rc.93`), ordered as releases are.
+public struct DirectusVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var major: Int
+    public var minor: Int
+    public var patch: Int
+    /// The pre-release tag (`rc.93`), empty for a release.
+    public var prerelease: String
+
+    public init(_ major: Int, _ minor: Int, _ patch: Int, prerelease: String = "") {
+        self.major = major
+        self.minor = minor
+        self.patch = patch
+        self.prerelease = prerelease
+    }
+
+    /// Parses `MAJOR.MINOR.PATCH[-PRERELEASE]`; a missing minor or patch reads as 0. `nil` when not a version.
+    public init?(_ text: String) {
+        var core = Substring(text.trimmingPrefix("v"))
+        var prerelease = ""
+        if let dash = core.firstIndex(of: "-") {
+            prerelease = String(core[core.index(after: dash)...])
+            core = core[..<dash]
+        }
+        let parts = core.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...3).contains(parts.count) else { return nil }
+        var numbers: [Int] = []
+        for part in parts {
+            guard !part.isEmpty, part.allSatisfy(\.isASCII), let number = Int(part), number >= 0 else { return nil }
+            numbers.append(number)
+        }
+        while numbers.count < 3 { numbers.append(0) }
+        self.init(numbers[0], numbers[1], numbers[2], prerelease: prerelease)
+    }
+
+    public var description: String {
+        "\(major).\(minor).\(patch)" + (prerelease.isEmpty ? "" : "-\(prerelease)")
+    }
+
+    public static func < (lhs: DirectusVersion, rhs: DirectusVersion) -> Bool {
+        if (lhs.major, lhs.minor, lhs.patch) != (rhs.major, rhs.minor, rhs.patch) {
+            return (lhs.major, lhs.minor, lhs.patch) < (rhs.major, rhs.minor, rhs.patch)
+        }
+        // A pre-release sorts before its release.
+        switch (lhs.prerelease.isEmpty, rhs.prerelease.isEmpty) {
+        case (true, true), (true, false): return false
+        case (false, true): return true
+        case (false, false): return lhs.prerelease.compare(rhs.prerelease) == .orderedAscending
+        }
+    }
+}
+
+extension String {
+    fileprivate func compare(_ other: String) -> ComparisonOrder {
+        self == other ? .orderedSame : (jsStringLess(self, other) ? .orderedAscending : .orderedDescending)
+    }
+}
+
+private enum ComparisonOrder { case orderedAscending, orderedSame, orderedDescending }
+
+// MARK: - Features by version
+
+extension DirectusVersion {
+    /// 11.13.0: snapshots carry `systemFields`, diffs and apply bodies require them, fields get `meta.searchable`.
+    public var hasSystemFields: Bool { self >= DirectusVersion(11, 13, 0) }
+    /// 11.17.4: `POST /schema/apply?force` bypasses the hash check.
+    public var supportsApplyForce: Bool { self >= DirectusVersion(11, 17, 4) }
+    /// 12.2.0: `?force` honours its value (`queryFlag`); before, its mere presence forces.
+    public var honoursForceValue: Bool { self >= DirectusVersion(12, 2, 0) }
+    /// 10.1.0: multipart file upload for diff and apply.
+    public var supportsMultipartUpload: Bool { self >= DirectusVersion(10, 1, 0) }
+    /// 11.10.0: tables and columns without Directus metadata are left out of snapshots.
+    public var excludesDatabaseOnlyEntities: Bool { self >= DirectusVersion(11, 10, 0) }
+}
+
+// MARK: - The `directus:` label of a snapshot
+
+/// Works out which Directus release wrote a snapshot.
+///
+/// From 10.1.1 to 10.8.2 the `directus:` value was the `@directus/api` package version, not the product's
+/// (fixed in 10.8.3). Those labels (`11.1.0`, `12.0.2`, …, `14.1.2`) collide with real releases, so the content
+/// decides: a real 11.x export has the `versioning` collection key (10.7+), a real 12.x has the collection
+/// `status` key (12.0+).
+public enum ProductVersionResolver {
+    /// `@directus/api` package versions seen as snapshot labels, with the Directus release each shipped in.
+    public static let apiPackageLabels: [String: String] = [
+        "11.1.0": "10.3.0", "12.0.2": "10.4.2", "12.0.3": "10.4.3", "12.1.2": "10.5.2", "13.0.0": "10.6.0",
+        "13.1.1": "10.6.3", "14.0.1": "10.7.1", "14.1.2": "10.8.2",
+    ]
+
+    /// How the product version was found.
+    public enum Basis: String, Sendable {
+        /// The label is a product version.
+        case label
+        /// The label is an `@directus/api` package version, mapped to its release.
+        case apiPackageLabel
+        /// The snapshot has no usable label.
+        case unknown
+    }
+
+    public struct Resolution: Sendable, Equatable {
+        public var version: DirectusVersion?
+        public var label: String?
+        public var basis: Basis
+    }
+
+    public static func resolve(_ snapshot: Snapshot) -> Resolution {
+        guard let label = snapshot.directus, let labelled = DirectusVersion(label) else {
+            return Resolution(version: nil, label: snapshot.directus, basis: .unknown)
+        }
+        guard let mapped = apiPackageLabels[labelled.description], labelled.prerelease.isEmpty else {
+            return Resolution(version: labelled, label: label, basis: .label)
+        }
+        let collectionMetaKeys = Set(snapshot.collections.compactMap { $0["meta"]?.objectValue }.flatMap(\.keys))
+        let looksReal: Bool
+        switch labelled.major {
+        case 11: looksReal = collectionMetaKeys.contains("versioning")
+        default: looksReal = collectionMetaKeys.contains("status")
+        }
+        if looksReal || (collectionMetaKeys.isEmpty && labelled.major == 11) {
+            return Resolution(version: labelled, label: label, basis: .label)
+        }
+        return Resolution(version: DirectusVersion(mapped), label: label, basis: .apiPackageLabel)
+    }
+}
