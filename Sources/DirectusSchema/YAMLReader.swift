@@ -209,6 +209,10 @@ public enum YAMLReader {
             case .composer(let context, let problem, let mark, _):
                 let text = [context?.text, problem].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ": ")
                 return ReadError(message: "Invalid YAML: \(text)", line: mark.line, column: mark.column)
+            case .duplicatedKeysInMapping(let duplicates, let context):
+                let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
+                return ReadError(
+                    message: "Duplicated mapping key \(keys) (first defined here)", line: context.mark.line, column: context.mark.column)
             default:
                 return ReadError(message: "Invalid YAML: \(yamlError)", line: nil, column: nil)
             }
