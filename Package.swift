@@ -40,7 +40,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["DirectusSchema"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["DirectusSchema", "directus-promoter"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -36,6 +36,14 @@ public enum SnapshotLoader {
 
     /// Loads and checks the snapshot file at `path`.
     public static func load(contentsOfFile path: String) throws(LoadError) -> Loaded {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw LoadError(source: path, message: "no such file")
+        }
+        if isDirectory.boolValue { throw LoadError(source: path, message: "is a directory, not a snapshot file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw LoadError(source: path, message: "permission denied")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))

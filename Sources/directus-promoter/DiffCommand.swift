@@ -1,0 +1,63 @@
+import ArgumentParser
+import DirectusSchema
+
+/// `directus-promoter diff CURRENT DESIRED`: what Directus would change to turn CURRENT into DESIRED.
+struct DiffCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Show the changes that turn the CURRENT schema snapshot into the DESIRED one.",
+        discussion: """
+            Both files are Directus schema snapshots, JSON or YAML (chosen by content), as written by
+            GET /schema/snapshot or `directus schema snapshot`. The diff is exactly the one Directus 11.13-11.17
+            computes on POST /schema/diff when CURRENT is the target instance's schema.
+
+            Exit status: 0 no changes, 2 changes, 1 error (like `terraform plan -detailed-exitcode`).
+            """
+    )
+
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        /// A readable plan.
+        case text
+        /// The exact Directus diff JSON.
+        case directus
+        /// The plan as JSON, for scripts.
+        case json
+    }
+
+    @Argument(help: "The snapshot of the target as it is now.")
+    var current: String
+
+    @Argument(help: "The snapshot the target should have.")
+    var desired: String
+
+    @Option(help: "Output: text (a readable plan), directus (Directus's diff JSON) or json (the plan as JSON).")
+    var format: Format = .text
+
+    @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
+    var color: ColorChoice = .auto
+
+    func run() throws {
+        let currentSnapshot = try load(current)
+        let desiredSnapshot = try load(desired)
+        let diff = SnapshotDiffer.diff(current: currentSnapshot, after: desiredSnapshot)
+        switch format {
+        case .directus:
+            print(diff.json().jsonString)
+        case .json:
+            let plan = PlanBuilder.plan(diff, current: currentSnapshot)
+            print(JSONWriter(layout: .indented("  ")).string(PlanRenderer.json(plan)))
+        case .text:
+            let plan = PlanBuilder.plan(diff, current: currentSnapshot)
+            print(PlanRenderer.text(plan, color: color.enabled(forStandardOutput: true)), terminator: "")
+        }
+        if !diff.isEmpty { throw ExitCode(2) }
+    }
+
+    private func load(_ path: String) throws -> Snapshot {
+        do {
+            return try SnapshotLoader.load(contentsOfFile: path).snapshot
+        } catch {
+            throw CommandError(error.description)
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import DirectusSchema
-print("directus-promoter")
