@@ -1,5 +1,6 @@
 import DirectusSchema
 import Foundation
+import Synchronization
 
 /// Locates `../shared` (beside the repository; read-only) and reads its cases.
 enum SharedFixtures {
@@ -26,10 +27,15 @@ enum SharedFixtures {
         try JSONParser.parse(Array(try Data(contentsOf: url)))
     }
 
+    private static let cache = Mutex<[String: JSONObject]>([:])
+
+    /// A conformance case, parsed once per test run.
     static func conformanceCase(_ relativePath: String) throws -> JSONObject {
+        if let cached = cache.withLock({ $0[relativePath] }) { return cached }
         guard let object = try readJSON(conformance.appendingPathComponent(relativePath)).objectValue else {
             throw FixtureError("\(relativePath) is not an object")
         }
+        cache.withLock { $0[relativePath] = object }
         return object
     }
 
