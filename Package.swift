@@ -12,6 +12,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // Pure: order-preserving JSON, snapshots, the Directus-exact diff, apply, hashes, plans.
@@ -26,7 +28,16 @@ let package = Package(
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
         .target(name: "PromotionStore", dependencies: ["DirectusSchema", "PromotionCore"]),
         .target(name: "DirectusClient", dependencies: ["DirectusSchema"]),
-        .target(name: "DirectusEmulator", dependencies: ["DirectusSchema"]),
+        .target(
+            name: "DirectusEmulator",
+            dependencies: [
+                "DirectusSchema",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "PromotionDaemon",
             dependencies: ["DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient"]
@@ -36,10 +47,20 @@ let package = Package(
             dependencies: [
                 "DirectusSchema",
                 "PromotionCore",
+                "DirectusEmulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema"]),
+        .testTarget(
+            name: "DirectusEmulatorTests",
+            dependencies: [
+                "DirectusEmulator", "DirectusSchema",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["DirectusSchema", "directus-promoter"]),
     ],
     swiftLanguageModes: [.v6]

@@ -13,10 +13,14 @@ public enum SnapshotApplier {
         public var vendor: String?
         /// Leave out entities without Directus metadata (`meta: null`), as 11.10+ snapshots do.
         public var excludesDatabaseOnlyEntities: Bool
+        /// Skip an operation Directus's services would refuse and go on, instead of stopping. Only for replaying
+        /// recorded apply decisions, which record whether Directus goes ahead, not what its database step does.
+        public var skipsRefusedOperations: Bool
 
-        public init(vendor: String? = nil, excludesDatabaseOnlyEntities: Bool = false) {
+        public init(vendor: String? = nil, excludesDatabaseOnlyEntities: Bool = false, skipsRefusedOperations: Bool = false) {
             self.vendor = vendor
             self.excludesDatabaseOnlyEntities = excludesDatabaseOnlyEntities
+            self.skipsRefusedOperations = skipsRefusedOperations
         }
     }
 
@@ -69,6 +73,8 @@ private struct Run {
 
     var collections: [JSONValue]
     var fields: [JSONValue]
+    /// Refusals passed over (`skipsRefusedOperations`).
+    var skipped: [SnapshotApplier.Failure] = []
     var systemFields: [JSONValue]
     var relations: [JSONValue]
 
@@ -105,9 +111,25 @@ private struct Run {
         return parentExists && !parentIsCreated
     }
 
+    /// Runs one operation; a refusal stops the run unless refused operations are skipped.
+    private mutating func attempt(_ operation: (inout Run) throws(Failure) -> Void) throws(Failure) {
+        do {
+            try operation(&self)
+        } catch {
+            if !options.skipsRefusedOperations { throw error }
+            skipped.append(error)
+        }
+    }
+
     private mutating func createCollections(_ entries: [SnapshotDiff.Entry]) throws(Failure) {
         for entry in entries {
-            guard case .new(let path, let rhs)? = entry.diff.first, rhs.isTruthy else { continue }
+            try attempt { run throws(Failure) in try run.createCollection(entry) }
+        }
+    }
+
+    private mutating func createCollection(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        do {
+            guard case .new(let path, let rhs)? = entry.diff.first, rhs.isTruthy else { return }
             let name = entry.collectionName
             if name.hasPrefix("directus_") {
                 throw Failure(
@@ -163,6 +185,12 @@ private struct Run {
 
     private mutating func deleteCollections() throws(Failure) {
         for entry in diff.collections where entry.firstKind == .deleted {
+            try attempt { run throws(Failure) in try run.deleteCollection(entry) }
+        }
+    }
+
+    private mutating func deleteCollection(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        do {
             let name = entry.collectionName
             guard collections.contains(where: { jsStrictEquals($0["collection"], entry.collection) }) else {
                 throw Failure(
@@ -180,8 +208,14 @@ private struct Run {
 
     private mutating func updateCollections() throws(Failure) {
         for entry in diff.collections where entry.firstKind == .edited || entry.firstKind == .array {
+            try attempt { run throws(Failure) in try run.updateCollection(entry) }
+        }
+    }
+
+    private mutating func updateCollection(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        do {
             guard let original = current.collections.first(where: { jsStrictEquals($0["collection"], entry.collection) })
-            else { continue }
+            else { return }
             let updated = entry.diff.reduce(original) { $0.applying($1) }
             guard let position = collections.firstIndex(where: { jsStrictEquals($0["collection"], entry.collection) })
             else {
@@ -211,6 +245,12 @@ private struct Run {
 
     private mutating func applyFields() throws(Failure) {
         for entry in diff.fields {
+            try attempt { run throws(Failure) in try run.applyField(entry) }
+        }
+    }
+
+    private mutating func applyField(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        do {
             let first = entry.diff.first
             let nestedMeta = Self.isNestedMetaUpdate(first)
             if case .new(_, let rhs)? = first, !nestedMeta {
@@ -323,6 +363,12 @@ private struct Run {
 
     private mutating func applyRelations() throws(Failure) {
         for entry in diff.relations {
+            try attempt { run throws(Failure) in try run.applyRelation(entry) }
+        }
+    }
+
+    private mutating func applyRelation(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        do {
             switch entry.diff.first {
             case .new(_, let rhs)?:
                 if relationPosition(entry) != nil {
@@ -340,7 +386,7 @@ private struct Run {
                     let original = current.relations.first(where: {
                         jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
                     })
-                else { continue }
+                else { return }
                 let updated = entry.diff.reduce(original) { $0.applying($1) }
                 guard let position = relationPosition(entry) else {
                     throw missingRelation(.updateRelation, entry)
@@ -352,7 +398,7 @@ private struct Run {
                 }
                 relations.remove(at: position)
             case nil:
-                continue
+                return
             }
         }
     }

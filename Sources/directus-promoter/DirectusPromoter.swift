@@ -10,6 +10,6 @@ struct DirectusPromoter: AsyncParsableCommand {
             Exit status: 0 success (or no changes), 1 error, 2 changes found (diff).
             """,
         version: "0.1.0",
-        subcommands: [DiffCommand.self]
+        subcommands: [DiffCommand.self, EmulatorCommand.self]
     )
 }

@@ -1,0 +1,416 @@
+import DirectusSchema
+import Foundation
+
+/// Who is calling, as Directus's accountability.
+struct Accountability: Sendable, Equatable {
+    var email: String?
+    var admin: Bool
+    var isUser: Bool { email != nil }
+
+    static let publicAccess = Accountability(email: nil, admin: false)
+}
+
+extension EmulatedInstance {
+    /// Answers one request as Directus would, including any fault injected for it.
+    public func handle(_ request: EmulatorRequest) async -> EmulatorResponse {
+        requestCounts["\(request.method) \(request.path)", default: 0] += 1
+        if request.method == "GET" && request.path == "/server/ping" {
+            // Registered before authentication: no token needed, a bad one ignored.
+            return EmulatorResponse(
+                status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: Array("pong".utf8))
+        }
+        var delivery = EmulatorResponse.Delivery.normal
+        var delay: Duration?
+        var partialApply = false
+        if let fault = takeFault(for: request.path) {
+            switch fault {
+            case .status(let code):
+                var response = EmulatorResponse.error(.serviceUnavailable(code))
+                if code == 429 { response.headers.append(("Retry-After", "1")) }
+                return response
+            case .dropConnection: delivery = .drop
+            case .truncatedBody: delivery = .truncate
+            case .invalidJSON:
+                return EmulatorResponse(
+                    status: 200, headers: [("Content-Type", "application/json; charset=utf-8")],
+                    body: Array(#"{"data": {"hash": "#.utf8))
+            case .driftBeforeHandling: makeDrift()
+            case .delayResponse(let duration): delay = duration
+            case .partialApply: partialApply = true
+            case .expireTokens: tokensRevokedThrough = tokenSerial
+            }
+        }
+        var response: EmulatorResponse
+        do {
+            response = try await route(request, partialApply: partialApply)
+        } catch let error as DirectusErrorResponse {
+            response = .error(error)
+        } catch {
+            response = .error(.internalError("\(error)"))
+        }
+        response.delivery = delivery
+        response.delay = delay
+        return response
+    }
+
+    private func takeFault(for path: String) -> EmulatorFault? {
+        guard let index = faults.firstIndex(where: { rule in rule.pathPrefix.map { path.hasPrefix($0) } ?? true }) else {
+            return nil
+        }
+        let fault = faults[index].fault
+        if let remaining = faults[index].remaining {
+            if remaining <= 1 { faults.remove(at: index) } else { faults[index].remaining = remaining - 1 }
+        }
+        return fault
+    }
+
+    // MARK: Routing
+
+    private func route(_ request: EmulatorRequest, partialApply: Bool) async throws -> EmulatorResponse {
+        // express.json runs for every request with a JSON body, before authentication.
+        var jsonBody: JSONValue?
+        if request.mediaType == "application/json" && !request.body.isEmpty {
+            jsonBody = try parseJSONBody(request.body)
+        }
+        let accountability = try authenticate(request)
+        switch (request.method, request.path) {
+        case ("GET", "/server/health"): return health(accountability)
+        case ("GET", "/server/info"): return info(accountability)
+        case ("POST", "/auth/login"): return try await login(jsonBody)
+        case ("POST", "/auth/refresh"): return try refresh(jsonBody)
+        case ("GET", "/schema/snapshot"): return try exportSnapshot(request, accountability)
+        case ("POST", "/schema/diff"): return try diff(request, jsonBody, accountability)
+        case ("POST", "/schema/apply"): return try apply(request, jsonBody, accountability, partial: partialApply)
+        case ("GET", let path) where path.hasPrefix("/items/"):
+            return try items(String(path.dropFirst("/items/".count)), request, accountability)
+        default:
+            throw DirectusErrorResponse.routeNotFound(request.path)
+        }
+    }
+
+    /// body-parser's JSON reading (`MAX_PAYLOAD_SIZE`, strict): failures are 400 INVALID_PAYLOAD.
+    private func parseJSONBody(_ body: [UInt8]) throws -> JSONValue {
+        if body.count > configuration.maxPayloadSize {
+            throw DirectusErrorResponse.invalidPayload("request entity too large")
+        }
+        do {
+            return try JSONParser.parse(body)
+        } catch {
+            throw DirectusErrorResponse.invalidPayload("Unexpected token in JSON at position \(error.offset)")
+        }
+    }
+
+    // MARK: Authentication (extract-token.ts, get-accountability-for-token.ts)
+
+    private func authenticate(_ request: EmulatorRequest) throws -> Accountability {
+        var token: String?
+        var count = 0
+        if let query = request.queryValue("access_token") {
+            token = query
+            count += 1
+        }
+        if let header = request.header("authorization") {
+            let parts = header.split(separator: " ", omittingEmptySubsequences: false)
+            if parts.count == 2 && parts[0].lowercased() == "bearer" {
+                token = String(parts[1])
+                count += 1
+            }
+        }
+        if count > 1 {
+            throw DirectusErrorResponse.invalidPayload(
+                "The request uses more than one method for including an access token")
+        }
+        guard let token, !token.isEmpty else { return .publicAccess }
+        switch tokens.verify(token, now: Int(now())) {
+        case .valid(let claims):
+            if let revoked = tokensRevokedThrough, claims.serial <= revoked { throw DirectusErrorResponse.tokenExpired }
+            guard let user = configuration.users.first(where: { $0.email == claims.userID }) else {
+                throw DirectusErrorResponse.invalidCredentials
+            }
+            return Accountability(email: user.email, admin: user.admin)
+        case .expired: throw DirectusErrorResponse.tokenExpired
+        case .invalid: throw DirectusErrorResponse.invalidToken
+        case .notAJWT:
+            guard let user = configuration.users.first(where: { $0.staticToken == token }) else {
+                throw DirectusErrorResponse.invalidCredentials
+            }
+            return Accountability(email: user.email, admin: user.admin)
+        }
+    }
+
+    private func requireAdmin(_ accountability: Accountability) throws {
+        guard accountability.admin else { throw DirectusErrorResponse.forbidden }
+    }
+
+    // MARK: /auth
+
+    private func login(_ body: JSONValue?) async throws -> EmulatorResponse {
+        let started = now()
+        guard let email = body?["email"] else { throw DirectusErrorResponse.invalidPayload("\"email\" is required") }
+        guard let password = body?["password"] else {
+            throw DirectusErrorResponse.invalidPayload("\"password\" is required")
+        }
+        let user = configuration.users.first { $0.email == email.stringValue && $0.password == password.stringValue }
+        // LOGIN_STALL_TIME: answer no sooner, whatever the outcome, so timing tells nothing.
+        let elapsed = now() - started
+        let stall = Double(configuration.loginStall.components.seconds)
+            + Double(configuration.loginStall.components.attoseconds) / 1e18
+        if stall > elapsed { try? await Task.sleep(for: .milliseconds(Int((stall - elapsed) * 1000))) }
+        guard let user else { throw DirectusErrorResponse.invalidCredentials }
+        return .data(issueTokens(for: user))
+    }
+
+    private func refresh(_ body: JSONValue?) throws -> EmulatorResponse {
+        guard let token = body?["refresh_token"]?.stringValue, !token.isEmpty else {
+            throw DirectusErrorResponse.invalidPayload("The refresh token is required in either the payload or cookie")
+        }
+        guard let session = refreshTokens[token], session.expires > now(),
+            let user = configuration.users.first(where: { $0.email == session.email })
+        else { throw DirectusErrorResponse.invalidCredentials }
+        // The session row is overwritten: the old refresh token stops working.
+        refreshTokens.removeValue(forKey: token)
+        return .data(issueTokens(for: user))
+    }
+
+    private func issueTokens(for user: EmulatorConfiguration.User) -> JSONValue {
+        let issuedAt = Int(now())
+        let ttl = Int(configuration.accessTokenTTL.components.seconds)
+        tokenSerial += 1
+        let access = tokens.issue(
+            .init(userID: user.email, admin: user.admin, expires: issuedAt + ttl, issuedAt: issuedAt, serial: tokenSerial),
+            issuedAt: issuedAt)
+        let refresh = "refresh-\(tokenSerial)-\(UUID().uuidString.lowercased())"
+        refreshTokens[refresh] = (user.email, now() + Double(configuration.refreshTokenTTL.components.seconds))
+        return [
+            "expires": .number(JSONNumber(ttl * 1000)), "refresh_token": .string(refresh), "access_token": .string(access),
+        ]
+    }
+
+    // MARK: /server
+
+    private func health(_ accountability: Accountability) -> EmulatorResponse {
+        var body: JSONValue = ["status": "ok"]
+        if accountability.admin {
+            body = [
+                "status": "ok", "releaseId": .string(version), "serviceId": .string(configuration.publicURL),
+                "checks": [:],
+            ]
+        }
+        return .json(body, contentType: "application/health+json; charset=utf-8")
+    }
+
+    private func info(_ accountability: Accountability) -> EmulatorResponse {
+        var data = JSONObject()
+        data["project"] = [
+            "project_name": .string(configuration.projectName), "project_descriptor": nil, "project_logo": nil,
+            "project_color": "#6644FF", "default_appearance": "auto", "public_registration": false,
+            "public_registration_verify_email": true,
+        ]
+        if parsedVersion.hasSystemFields { data["setupCompleted"] = true }
+        if accountability.isUser {
+            data["rateLimit"] = false
+            data["rateLimitGlobal"] = false
+            data["queryLimit"] = ["default": 100, "max": -1]
+            data["websocket"] = false
+            data["version"] = .string(version)
+        }
+        return .data(.object(data))
+    }
+
+    // MARK: /schema
+
+    private func exportSnapshot(_ request: EmulatorRequest, _ accountability: Accountability) throws -> EmulatorResponse {
+        try requireAdmin(accountability)
+        let snapshot = currentSnapshot
+        guard let export = request.queryValue("export") else { return .data(snapshot.json) }
+        let stamp = Self.exportTimestamp(now())
+        switch export {
+        case "json":
+            var response = EmulatorResponse(
+                status: 200,
+                headers: [
+                    ("Content-Type", "application/json; charset=utf-8"),
+                    ("Content-Disposition", "attachment; filename=\"Export \(stamp).json\""),
+                ],
+                body: JSONWriter(layout: .indented("\t")).bytes(snapshot.json))
+            response.headers.append(("Cache-Control", "no-cache"))
+            return response
+        case "yaml":
+            let text = (try? YAMLWriter.string(snapshot.json)) ?? ""
+            return EmulatorResponse(
+                status: 200,
+                headers: [
+                    ("Content-Type", "text/yaml; charset=utf-8"),
+                    ("Content-Disposition", "attachment; filename=\"Export \(stamp).yaml\""),
+                ],
+                body: Array(text.utf8))
+        case "csv", "csv_utf8", "xml":
+            throw DirectusErrorResponse.invalidPayload("Exporting the schema snapshot as \(export) is not supported by the emulator")
+        default:
+            throw DirectusErrorResponse(
+                status: 400, code: "INVALID_QUERY",
+                message: "Invalid query. \"export\" must be one of [csv, csv_utf8, json, xml, yaml].",
+                extensions: [("reason", "\"export\" must be one of [csv, csv_utf8, json, xml, yaml]")])
+        }
+    }
+
+    static func exportTimestamp(_ seconds: Double) -> String {
+        let date = Date(timeIntervalSince1970: seconds)
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
+        return "\(c.year ?? 1970)\(two(c.month))\(two(c.day))-\(c.hour ?? 0)\(two(c.minute))\(two(c.second))"
+    }
+
+    /// `schemaMultipartHandler`: the snapshot or diff from a JSON body or the first uploaded file.
+    private func uploadedValue(_ request: EmulatorRequest, _ jsonBody: JSONValue?) throws -> JSONValue {
+        switch request.mediaType {
+        case "application/json":
+            guard let jsonBody, !Self.isEmptyContainer(jsonBody) else {
+                throw DirectusErrorResponse.invalidPayload("No data was included in the body")
+            }
+            return jsonBody
+        case "multipart/form-data":
+            if parsedVersion.honoursForceValue && request.body.count > configuration.maxUploadSize {
+                throw DirectusErrorResponse.contentTooLarge
+            }
+            guard let form = MultipartForm(contentType: request.header("content-type") ?? "", body: request.body) else {
+                throw DirectusErrorResponse.invalidPayload("No file was included in the body")
+            }
+            let files = form.files
+            guard let file = files.first else {
+                throw DirectusErrorResponse.invalidPayload("No file was included in the body")
+            }
+            if files.count > 1 {
+                throw DirectusErrorResponse.invalidPayload("More than one file was included in the body")
+            }
+            if file.contentType?.lowercased().hasPrefix("application/json") == true {
+                guard let value = try? JSONParser.parse(file.body) else {
+                    throw DirectusErrorResponse.invalidPayload("The provided JSON is invalid")
+                }
+                return value
+            }
+            guard let text = String(validating: file.body, as: UTF8.self), let value = try? YAMLReader.read(text) else {
+                throw DirectusErrorResponse.invalidPayload("The provided YAML is invalid")
+            }
+            return value
+        default:
+            throw DirectusErrorResponse.unsupportedMediaType(request.header("content-type"))
+        }
+    }
+
+    static func isEmptyContainer(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let object): object.isEmpty
+        case .array(let array): array.isEmpty
+        default: false
+        }
+    }
+
+    /// `?force` on /schema/diff: its presence before 12.2, its value (`''`, `true`, `1`) from 12.2.
+    private func diffForce(_ request: EmulatorRequest) -> Bool {
+        guard let value = request.queryValue("force") else { return false }
+        return parsedVersion.honoursForceValue ? ["", "true", "1"].contains(value) : true
+    }
+
+    /// `?force` on /schema/apply: none before 11.17.4, `true`/`1` up to 12.2, then as on diff.
+    private func applyForce(_ request: EmulatorRequest) -> Bool {
+        guard parsedVersion.supportsApplyForce, let value = request.queryValue("force") else { return false }
+        return parsedVersion.honoursForceValue ? ["", "true", "1"].contains(value) : ["true", "1"].contains(value)
+    }
+
+    private func diff(_ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability) throws
+        -> EmulatorResponse
+    {
+        let upload = try uploadedValue(request, jsonBody)
+        try requireAdmin(accountability)
+        let current = currentSnapshot
+        do {
+            try DirectusValidation.validateSnapshot(upload, server: server, force: diffForce(request))
+        } catch {
+            throw DirectusErrorResponse.invalidPayload(error)
+        }
+        let diff = SnapshotDiffer.diff(current: current, after: Snapshot(root: upload.objectValue ?? JSONObject()))
+        if diff.isEmpty { return .noContent }
+        return .data([
+            "hash": .string(hash(of: current)),
+            "diff": diff.json(includeSystemFields: parsedVersion.hasSystemFields),
+        ])
+    }
+
+    private func apply(
+        _ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability, partial: Bool
+    ) throws -> EmulatorResponse {
+        let body = try uploadedValue(request, jsonBody)
+        try requireAdmin(accountability)
+        let current = currentSnapshot
+        let decision: DirectusValidation.ApplyDecision
+        do {
+            decision = try DirectusValidation.validateApply(
+                body, current: current, currentHash: hash(of: current), server: server,
+                force: applyForce(request))
+        } catch {
+            throw DirectusErrorResponse.invalidPayload(error)
+        }
+        guard case .apply(let diff) = decision else { return .noContent }
+        let options = SnapshotApplier.Options(
+            vendor: configuration.vendor, excludesDatabaseOnlyEntities: parsedVersion.excludesDatabaseOnlyEntities,
+            skipsRefusedOperations: configuration.replaysRecordedCases)
+        if partial {
+            let firstHalf = Self.firstHalf(of: diff)
+            if let result = try? SnapshotApplier.apply(firstHalf, to: current, options: options) {
+                snapshot = result
+                appliedCount += 1
+                persist()
+            }
+            throw DirectusErrorResponse.internalError(
+                "Failed to apply the schema diff half-way: the injected failure left the schema partly changed")
+        }
+        do {
+            snapshot = try SnapshotApplier.apply(diff, to: current, options: options)
+        } catch {
+            // The transaction rolls back: the schema stays as it was.
+            if error.isForbidden { throw DirectusErrorResponse.forbidden }
+            throw DirectusErrorResponse.invalidPayload(error.reason)
+        }
+        appliedCount += 1
+        persist()
+        return .noContent
+    }
+
+    /// The schema hash Directus computes: over the reported snapshot, with the server's version (or the recorded
+    /// snapshot's own label when replaying verbatim).
+    func hash(of snapshot: Snapshot) -> String {
+        configuration.replaysRecordedCases
+            ? DirectusHash.versionedHash(of: snapshot) : DirectusHash.versionedHash(of: snapshot, version: version)
+    }
+
+    /// The first half of a diff's entries, in the order Directus works through them.
+    static func firstHalf(of diff: SnapshotDiff) -> SnapshotDiff {
+        var budget = max(1, (diff.collections.count + diff.fields.count + diff.systemFields.count + diff.relations.count) / 2)
+        func take(_ entries: [SnapshotDiff.Entry]) -> [SnapshotDiff.Entry] {
+            let taken = Array(entries.prefix(budget))
+            budget -= taken.count
+            return taken
+        }
+        return SnapshotDiff(
+            collections: take(diff.collections), fields: take(diff.fields), systemFields: take(diff.systemFields),
+            relations: take(diff.relations))
+    }
+
+    // MARK: /items (row counts only)
+
+    private func items(_ collection: String, _ request: EmulatorRequest, _ accountability: Accountability) throws
+        -> EmulatorResponse
+    {
+        try requireAdmin(accountability)
+        guard snapshot.collections.contains(where: { $0["collection"]?.stringValue == collection }) else {
+            throw DirectusErrorResponse.forbidden
+        }
+        if request.queryValue("aggregate[count]") != nil {
+            return .data([["count": .number(JSONNumber(rowCounts[collection] ?? 0))]])
+        }
+        return .data([])
+    }
+}

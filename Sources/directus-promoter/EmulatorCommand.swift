@@ -1,0 +1,95 @@
+import ArgumentParser
+import DirectusEmulator
+import DirectusSchema
+import Foundation
+
+/// `directus-promoter emulator`: a Directus schema-API test double on a local port.
+struct EmulatorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "emulator",
+        abstract: "Serve an emulated Directus instance (the schema API) for tests and rehearsals.",
+        discussion: """
+            The emulator answers /schema/snapshot, /schema/diff, /schema/apply, /server/ping|health|info,
+            /auth/login and /auth/refresh as the chosen Directus version does (default 11.17.4), with Directus's
+            own diff, hash, validation messages and apply order. It prints its URL once it is ready, then serves
+            until interrupted.
+
+            Faults (repeatable --fault): FAULT[@PATH][xCOUNT|x*], where FAULT is a status code (500, 502, 503, 504,
+            429), drop, truncate, invalid-json, drift, delay=2s, partial-apply or expire-tokens. Example:
+            --fault 503@/schema/diffx2 answers the next two diffs with 503.
+            """
+    )
+
+    @Option(help: "The snapshot file (JSON or YAML) to start from; an empty schema when omitted.")
+    var snapshot: String?
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port = 8055
+
+    @Option(name: .customLong("directus-version"), help: "The Directus version to behave as.")
+    var directusVersion = "11.17.4"
+
+    @Option(help: "The database vendor to report (postgres, mysql, sqlite, ...).")
+    var vendor = "postgres"
+
+    @Option(
+        name: .customLong("admin-token"),
+        help: "A static token for the admin user. Default: $DIRECTUS_EMULATOR_TOKEN, else 'emulator-admin-token'.")
+    var adminToken: String?
+
+    @Option(help: "The admin user's email, for /auth/login.")
+    var adminEmail = "admin@example.com"
+
+    @Option(help: "The admin user's password. Default: $DIRECTUS_EMULATOR_PASSWORD, else 'password'.")
+    var adminPassword: String?
+
+    @Option(help: "Keep the schema in this file: read at start when it exists, written after every change.")
+    var persist: String?
+
+    @Option(name: .customLong("access-token-ttl"), help: "Seconds an access token lives (Directus: 900).")
+    var accessTokenTTL = 900
+
+    @Option(name: .customLong("fault"), help: "Inject a fault (see above). Repeatable.")
+    var faults: [String] = []
+
+    func validate() throws {
+        for fault in faults where FaultRule(argument: fault) == nil {
+            throw ValidationError("--fault \(fault): not a fault (try 503@/schema/diff, drop, delay=2s, partial-apply)")
+        }
+        guard DirectusVersion(directusVersion) != nil else {
+            throw ValidationError("--directus-version \(directusVersion): not a version like 11.17.4")
+        }
+        guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a port number") }
+    }
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let token = adminToken ?? environment["DIRECTUS_EMULATOR_TOKEN"] ?? "emulator-admin-token"
+        let password = adminPassword ?? environment["DIRECTUS_EMULATOR_PASSWORD"] ?? "password"
+        var configuration = EmulatorConfiguration(
+            version: directusVersion, vendor: vendor,
+            users: [.init(email: adminEmail, password: password, admin: true, staticToken: token)])
+        configuration.accessTokenTTL = .seconds(accessTokenTTL)
+        var initial: Snapshot?
+        if let snapshot {
+            do {
+                initial = try SnapshotLoader.load(contentsOfFile: snapshot).snapshot
+            } catch {
+                throw CommandError(error.description)
+            }
+        }
+        let instance = try EmulatedInstance(configuration: configuration, snapshot: initial, persistPath: persist)
+        for fault in faults {
+            if let rule = FaultRule(argument: fault) { await instance.inject(rule) }
+        }
+        let server = EmulatorServer(instance: instance, host: host, port: port)
+        try await withSignalCancellation {
+            try await server.run { url in
+                FileHandle.standardOutput.write(Data((url + "\n").utf8))
+            }
+        }
+    }
+}
