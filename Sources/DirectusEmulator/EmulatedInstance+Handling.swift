@@ -73,6 +73,10 @@ extension EmulatedInstance {
             jsonBody = try parseJSONBody(request.body)
         }
         let accountability = try authenticate(request)
+        if request.path.hasPrefix("/schema/") && parsedVersion < DirectusVersion(9, 23, 0) {
+            // The schema endpoints arrived in 9.23.0; before, only the CLI could snapshot and apply.
+            throw DirectusErrorResponse.routeNotFound(request.path)
+        }
         switch (request.method, request.path) {
         case ("GET", "/server/health"): return health(accountability)
         case ("GET", "/server/info"): return info(accountability)
