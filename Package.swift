@@ -14,6 +14,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // Pure: order-preserving JSON, snapshots, the Directus-exact diff, apply, hashes, plans.
@@ -27,7 +29,17 @@ let package = Package(
         // Pure: pipelines, the promotion state machine, policies.
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
         .target(name: "PromotionStore", dependencies: ["DirectusSchema", "PromotionCore"]),
-        .target(name: "DirectusClient", dependencies: ["DirectusSchema"]),
+        .target(
+            name: "DirectusClient",
+            dependencies: [
+                "DirectusSchema",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "DirectusEmulator",
             dependencies: [
@@ -59,6 +71,14 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "DirectusClientTests",
+            dependencies: [
+                "DirectusClient", "DirectusEmulator", "DirectusSchema",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["DirectusSchema", "directus-promoter"]),

@@ -24,29 +24,24 @@ public enum DirectusSnapshotFormat {
     /// keys in Directus's order), then any other keys as they were.
     public static func entity(_ value: JSONValue, kind: EntityKind) -> JSONValue {
         guard case .object(let source) = value else { return value }
-        var result = JSONObject()
-        for key in topKeys(kind) {
+        let top = topKeys(kind)
+        var entries: [JSONObject.Element] = []
+        for key in top {
             guard let member = source[key] else { continue }
             switch (key, member) {
             case ("meta", .object(let meta)):
-                result[key] = .object(meta.sortedDeep())
+                entries.append((key, .object(meta.sortedDeep())))
             case ("schema", .object(let schema)):
-                var ordered = JSONObject()
-                for schemaKey in schemaKeys(kind) ?? [] {
-                    if let value = schema[schemaKey] { ordered[schemaKey] = value }
-                }
-                for (schemaKey, value) in schema where !ordered.contains(key: schemaKey) {
-                    ordered[schemaKey] = value
-                }
-                result[key] = .object(ordered)
+                let known = schemaKeys(kind) ?? []
+                var ordered: [JSONObject.Element] = known.compactMap { name in schema[name].map { (name, $0) } }
+                ordered += schema.filter { !known.contains($0.key) }
+                entries.append((key, .object(JSONObject(distinctEntries: ordered))))
             default:
-                result[key] = member
+                entries.append((key, member))
             }
         }
-        for (key, member) in source where !result.contains(key: key) {
-            result[key] = member
-        }
-        return .object(result)
+        entries += source.filter { !top.contains($0.key) }
+        return .object(JSONObject(distinctEntries: entries))
     }
 
     /// Directus's order: collections by name; fields and relations by collection, keeping creation order
@@ -55,16 +50,15 @@ public enum DirectusSnapshotFormat {
         func name(_ value: JSONValue, _ key: String) -> String {
             value[key]?.stringValue ?? value[key]?.jsonString ?? ""
         }
-        let indexed = items.enumerated().map { ($0.offset, $0.element) }
-        let sorted = indexed.sorted { left, right in
-            let (a, b) = (name(left.1, "collection"), name(right.1, "collection"))
-            if a != b { return jsStringLess(a, b) }
-            if kind == .systemField {
-                let (fa, fb) = (name(left.1, "field"), name(right.1, "field"))
-                if fa != fb { return jsStringLess(fa, fb) }
-            }
+        // Names are read once per item, not once per comparison.
+        let keyed = items.enumerated().map { offset, item in
+            (offset, name(item, "collection"), kind == .systemField ? name(item, "field") : "", item)
+        }
+        let sorted = keyed.sorted { left, right in
+            if left.1 != right.1 { return jsStringLess(left.1, right.1) }
+            if left.2 != right.2 { return jsStringLess(left.2, right.2) }
             return left.0 < right.0
         }
-        return sorted.map(\.1)
+        return sorted.map(\.3)
     }
 }

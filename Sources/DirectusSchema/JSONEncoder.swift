@@ -94,6 +94,16 @@ public struct JSONWriter: Sendable {
     /// Escapes as `JSON.stringify` does: quote, backslash and control characters; everything else verbatim.
     static func writeString(_ string: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
+        var string = string
+        let clean = string.withUTF8 { buffer -> Bool in
+            for byte in buffer where byte < 0x20 || byte == 0x22 || byte == 0x5C { return false }
+            output.append(contentsOf: buffer)
+            return true
+        }
+        if clean {
+            output.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in string.utf8 {
             switch byte {
             case 0x22: output.append(contentsOf: [0x5C, 0x22])

@@ -71,6 +71,24 @@ public struct JSONObject: Sendable, RandomAccessCollection {
         }
     }
 
+    /// An object from entries whose keys are known to be distinct, put in JavaScript's order without the
+    /// duplicate checks of `set`.
+    init(distinctEntries entries: [Element]) {
+        var indexKeys: [(UInt32, Element)] = []
+        var others: [Element] = []
+        others.reserveCapacity(entries.count)
+        for entry in entries {
+            if let numeric = Self.arrayIndexValue(entry.key) {
+                indexKeys.append((numeric, entry))
+            } else {
+                others.append(entry)
+            }
+        }
+        indexKeys.sort { $0.0 < $1.0 }
+        storage = indexKeys.map(\.1) + others
+        indexKeyCount = indexKeys.count
+    }
+
     /// Appends an entry known to be new and in order; used by the parser's fast path.
     mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
         if Self.arrayIndexValue(key) != nil {
@@ -90,11 +108,8 @@ public struct JSONObject: Sendable, RandomAccessCollection {
     /// The same entries with keys sorted by JavaScript's default string order (UTF-16 code units), applied
     /// recursively to nested objects; array element order is kept.
     public func sortedDeep() -> JSONObject {
-        var result = JSONObject()
-        for (key, value) in storage.sorted(by: { jsStringLess($0.key, $1.key) }) {
-            result.set(value.sortedDeep(), for: key)
-        }
-        return result
+        JSONObject(
+            distinctEntries: storage.sorted(by: { jsStringLess($0.key, $1.key) }).map { ($0.key, $0.value.sortedDeep()) })
     }
 
     /// Whether `key` is a canonical array index, which JavaScript orders before every other key.

@@ -45,19 +45,27 @@ public enum Sanitizer {
     /// lodash `pick(object, paths)` for paths of one or two keys over parsed JSON.
     static func pick(_ value: JSONValue, _ paths: [[String]]) -> JSONValue {
         guard case .object(let source) = value else { return .object(JSONObject()) }
-        var result = JSONObject()
+        // Top-level keys in order of first appearance among the paths, each with its picked value or the
+        // nested keys picked under it. The paths name each key once, so entries are distinct.
+        var order: [String] = []
+        var whole: [String: JSONValue] = [:]
+        var nestedEntries: [String: [JSONObject.Element]] = [:]
         for path in paths {
             guard let first = source[path[0]] else { continue }
             if path.count == 1 {
-                result.set(first, for: path[0])
+                if whole[path[0]] == nil && nestedEntries[path[0]] == nil { order.append(path[0]) }
+                whole[path[0]] = first
                 continue
             }
             // `hasIn` through a nested object; null, primitives and arrays have none of these keys.
             guard case .object(let nested) = first, let leaf = nested[path[1]] else { continue }
-            var container = result[path[0]]?.objectValue ?? JSONObject()
-            container.set(leaf, for: path[1])
-            result.set(.object(container), for: path[0])
+            if whole[path[0]] == nil && nestedEntries[path[0]] == nil { order.append(path[0]) }
+            nestedEntries[path[0], default: []].append((path[1], leaf))
         }
-        return .object(result)
+        let entries: [JSONObject.Element] = order.map { key in
+            if let nested = nestedEntries[key] { return (key, .object(JSONObject(distinctEntries: nested))) }
+            return (key, whole[key]!)
+        }
+        return .object(JSONObject(distinctEntries: entries))
     }
 }

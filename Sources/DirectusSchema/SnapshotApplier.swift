@@ -75,6 +75,21 @@ private struct Run {
     var fields: [JSONValue]
     /// Refusals passed over (`skipsRefusedOperations`).
     var skipped: [SnapshotApplier.Failure] = []
+
+    // Indexes, so that large diffs apply in linear time.
+    typealias Key = [IdentityIndex.Atom]
+    /// Collections present now.
+    var collectionKeys: Set<IdentityIndex.Atom> = []
+    /// Field positions by (collection, field); rebuilt after removals.
+    var fieldPositions: [Key: Int] = [:]
+    var fieldPositionsValid = true
+    /// Field diff entries by collection, and the collections whose field entries a creation consumed.
+    var fieldEntriesByCollection: [IdentityIndex.Atom: [Int]] = [:]
+    var consumedFieldCollections: Set<IdentityIndex.Atom> = []
+    /// Collection entries whose first record's `rhs.meta.group` names a collection, by that group.
+    var entriesByGroup: [IdentityIndex.Atom: [SnapshotDiff.Entry]] = [:]
+
+    static func atom(_ value: JSONValue?) -> IdentityIndex.Atom? { IdentityIndex.Atom(value) }
     var systemFields: [JSONValue]
     var relations: [JSONValue]
 
@@ -86,6 +101,47 @@ private struct Run {
         fields = current.fields
         systemFields = current.systemFields
         relations = current.relations
+        for item in collections {
+            if let atom = Self.atom(item["collection"]) { collectionKeys.insert(atom) }
+        }
+        rebuildFieldPositions()
+        for (index, entry) in diff.fields.enumerated() {
+            if let atom = Self.atom(entry.collection) { fieldEntriesByCollection[atom, default: []].append(index) }
+        }
+        for entry in diff.collections {
+            guard case .new(_, let rhs)? = entry.diff.first, let group = rhs["meta"]?["group"],
+                let atom = Self.atom(group), atom != .absent
+            else { continue }
+            entriesByGroup[atom, default: []].append(entry)
+        }
+    }
+
+    mutating func rebuildFieldPositions() {
+        fieldPositions = [:]
+        for (position, item) in fields.enumerated() {
+            guard let c = Self.atom(item["collection"]), let f = Self.atom(item["field"]) else { continue }
+            if fieldPositions[[c, f]] == nil { fieldPositions[[c, f]] = position }
+        }
+        fieldPositionsValid = true
+    }
+
+    func collectionExists(_ value: JSONValue?) -> Bool {
+        guard let atom = Self.atom(value) else { return false }
+        return collectionKeys.contains(atom)
+    }
+
+    mutating func appendField(_ value: JSONValue) {
+        if fieldPositionsValid, let c = Self.atom(value["collection"]), let f = Self.atom(value["field"]),
+            fieldPositions[[c, f]] == nil
+        {
+            fieldPositions[[c, f]] = fields.count
+        }
+        fields.append(value)
+    }
+
+    mutating func removeFields(where predicate: (JSONValue) -> Bool) {
+        fields.removeAll(where: predicate)
+        fieldPositionsValid = false
     }
 
     typealias Failure = SnapshotApplier.Failure
@@ -142,12 +198,15 @@ private struct Run {
                     step: .createCollection, collection: name, field: nil, reason: "\"collection\" is required",
                     isForbidden: false)
             }
-            if collections.contains(where: { jsStrictEquals($0["collection"], entry.collection) }) {
+            if collectionExists(entry.collection) {
                 throw Failure(
                     step: .createCollection, collection: name, field: nil,
                     reason: "Collection \"\(name)\" already exists", isForbidden: false)
             }
-            let newFields = diff.fields.filter { jsStrictEquals($0.collection, entry.collection) }
+            let collectionAtom = Self.atom(entry.collection)
+            let pendingIndexes =
+                collectionAtom.flatMap { consumedFieldCollections.contains($0) ? nil : fieldEntriesByCollection[$0] } ?? []
+            let newFields = pendingIndexes.map { diff.fields[$0] }
                 .compactMap { fieldEntry -> JSONValue? in
                     switch fieldEntry.diff.first {
                     case .new(_, let rhs)?, .edited(_, _, let rhs)?: castUUID(rhs)
@@ -155,13 +214,10 @@ private struct Run {
                     }
                 }
             collections.append(entityShape(rhs, kind: .collection))
-            fields.append(contentsOf: newFields.map { entityShape($0, kind: .field) })
-            diff.fields.removeAll { jsStrictEquals($0.collection, entry.collection) }
-            let nested = diff.collections.filter { nestedEntry in
-                guard case .new(_, let nestedRHS)? = nestedEntry.diff.first else { return false }
-                return jsStrictEquals(nestedRHS["meta"]?["group"], entry.collection)
-            }
-            try createCollections(nested)
+            if let collectionAtom { collectionKeys.insert(collectionAtom) }
+            for field in newFields { appendField(entityShape(field, kind: .field)) }
+            if let collectionAtom { consumedFieldCollections.insert(collectionAtom) }
+            try createCollections(collectionAtom.flatMap { entriesByGroup[$0] } ?? [])
         }
     }
 
@@ -192,7 +248,7 @@ private struct Run {
     private mutating func deleteCollection(_ entry: SnapshotDiff.Entry) throws(Failure) {
         do {
             let name = entry.collectionName
-            guard collections.contains(where: { jsStrictEquals($0["collection"], entry.collection) }) else {
+            guard collectionExists(entry.collection) else {
                 throw Failure(
                     step: .deleteCollection, collection: name, field: nil,
                     reason: "You don't have permission to access this.", isForbidden: true)
@@ -202,7 +258,8 @@ private struct Run {
                     || jsStrictEquals($0["related_collection"], entry.collection)
             }
             collections.removeAll { jsStrictEquals($0["collection"], entry.collection) }
-            fields.removeAll { jsStrictEquals($0["collection"], entry.collection) }
+            if let atom = Self.atom(entry.collection) { collectionKeys.remove(atom) }
+            removeFields { jsStrictEquals($0["collection"], entry.collection) }
         }
     }
 
@@ -237,14 +294,16 @@ private struct Run {
         return record.path.count >= 2 && record.path[0] == .key("meta")
     }
 
-    private func fieldPosition(_ entry: SnapshotDiff.Entry) -> Int? {
-        fields.firstIndex {
-            jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
-        }
+    private mutating func fieldPosition(_ entry: SnapshotDiff.Entry) -> Int? {
+        guard let c = Self.atom(entry.collection), let f = Self.atom(entry.field) else { return nil }
+        if !fieldPositionsValid { rebuildFieldPositions() }
+        return fieldPositions[[c, f]]
     }
 
     private mutating func applyFields() throws(Failure) {
         for entry in diff.fields {
+            // Fields of collections created above were created with them.
+            if let atom = Self.atom(entry.collection), consumedFieldCollections.contains(atom) { continue }
             try attempt { run throws(Failure) in try run.applyField(entry) }
         }
     }
@@ -267,7 +326,7 @@ private struct Run {
 
     private mutating func createField(_ entry: SnapshotDiff.Entry, _ rhs: JSONValue) throws(Failure) {
         let isSystem = entry.collection?.stringValue.map(SnapshotConsistency.isSystemCollection) ?? false
-        guard isSystem || collections.contains(where: { jsStrictEquals($0["collection"], entry.collection) }) else {
+        guard isSystem || collectionExists(entry.collection) else {
             throw Failure(
                 step: .createField, collection: entry.collectionName, field: entry.fieldName,
                 reason: "You don't have permission to access this.", isForbidden: true)
@@ -280,7 +339,7 @@ private struct Run {
         }
         var field = rhs.objectValue ?? JSONObject()
         field["collection"] = entry.collection
-        fields.append(entityShape(.object(field), kind: .field))
+        appendField(entityShape(.object(field), kind: .field))
     }
 
     private mutating func updateField(_ entry: SnapshotDiff.Entry) throws(Failure) {
@@ -305,6 +364,7 @@ private struct Run {
                 reason: "You don't have permission to access this.", isForbidden: true)
         }
         fields.remove(at: position)
+        fieldPositionsValid = false
         // Deleting a field deletes its relation and clears the one_field of relations that pointed at it.
         relations.removeAll {
             jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
@@ -404,11 +464,11 @@ private struct Run {
     }
 
     /// RelationsService's errors for a relation it cannot find, in the order it checks.
-    private func missingRelation(_ step: Failure.Step, _ entry: SnapshotDiff.Entry) -> Failure {
+    private mutating func missingRelation(_ step: Failure.Step, _ entry: SnapshotDiff.Entry) -> Failure {
         let (collection, field) = (entry.collectionName, entry.fieldName)
         let collectionExists =
             SnapshotConsistency.isSystemCollection(collection)
-            || collections.contains { jsStrictEquals($0["collection"], entry.collection) }
+            || collectionExists(entry.collection)
         let reason: String
         if !collectionExists {
             reason = "Collection \"\(collection)\" doesn't exist"

@@ -1,0 +1,110 @@
+import DirectusSchema
+import Foundation
+
+extension DirectusClient {
+    /// `GET /server/info`.
+    public func serverInfo() async throws(DirectusClientError) -> ServerInfo {
+        let answer = try await perform(Call(method: .GET, path: "/server/info", isIdempotent: true, operation: "server info"))
+        return ServerInfo(json: try Self.json(answer, operation: "server info", expected: [200]))
+    }
+
+    /// `GET /server/health`; a 503 with `status: error` is a report, not a failure.
+    public func health() async throws(DirectusClientError) -> HealthReport {
+        let answer = try await perform(Call(method: .GET, path: "/server/health", isIdempotent: true, operation: "health check"))
+        if answer.status == 503, let status = (try? JSONParser.parse(answer.body))?["status"]?.stringValue {
+            return HealthReport(status: status)
+        }
+        let json = try Self.json(answer, operation: "health check", expected: [200])
+        return HealthReport(status: json["status"]?.stringValue ?? "unknown")
+    }
+
+    /// `GET /schema/snapshot`, read into the order-preserving parser, refused beyond `maxSnapshotBytes`.
+    public func snapshot() async throws(DirectusClientError) -> Snapshot {
+        let answer = try await perform(
+            Call(
+                method: .GET, path: "/schema/snapshot", isIdempotent: true, operation: "snapshot",
+                maxBytes: endpoint.maxSnapshotBytes, extraHeaders: [("Cache-Control", "no-store")]))
+        let json = try Self.json(answer, operation: "snapshot", expected: [200])
+        guard case .object(let root)? = json["data"] else {
+            throw DirectusClientError.malformedResponse(detail: "the snapshot answer has no data object")
+        }
+        return Snapshot(root: root)
+    }
+
+    /// The instance's Directus version (from `/server/info`) and vendor (from its snapshot header).
+    public func identify() async throws(DirectusClientError) -> (version: String?, vendor: String?) {
+        let info = try await serverInfo()
+        let snapshot = try await snapshot()
+        return (info.version ?? snapshot.directus, snapshot.vendor)
+    }
+
+    /// `POST /schema/diff` with `snapshot` as the desired schema. `force` is sent only as `force=true` (11.x
+    /// treats the mere presence of `force`, even `force=false`, as forcing).
+    public func diff(to snapshot: Snapshot, force: Bool = false) async throws(DirectusClientError) -> DiffResult {
+        let answer = try await perform(
+            Call(
+                method: .POST, path: "/schema/diff", query: force ? "force=true" : "", body: upload(snapshot.json),
+                isIdempotent: true, operation: "diff", maxBytes: endpoint.maxSnapshotBytes))
+        if answer.status == 204 { return .inSync }
+        let json = try Self.json(answer, operation: "diff", expected: [200])
+        guard let hash = json["data"]?["hash"]?.stringValue, let raw = json["data"]?["diff"] else {
+            throw DirectusClientError.malformedResponse(detail: "the diff answer has no hash or diff")
+        }
+        do {
+            return .changes(PendingDiff(hash: hash, diff: try SnapshotDiff(json: raw), raw: raw))
+        } catch {
+            throw DirectusClientError.malformedResponse(detail: "the diff is not a Directus diff: \(error.message)")
+        }
+    }
+
+    /// `POST /schema/apply`. Sent once, never retried: if the connection fails after sending, the outcome is
+    /// unknown (`applyOutcomeUnknown`) and the caller diffs again to find out.
+    public func apply(_ pending: PendingDiff, force: Bool = false) async throws(DirectusClientError) {
+        let answer = try await perform(
+            Call(
+                method: .POST, path: "/schema/apply", query: force ? "force=true" : "", body: upload(pending.applyBody),
+                isIdempotent: false, operation: "apply"))
+        guard answer.status == 204 || answer.status == 200 else {
+            throw DirectusClientError.classify(status: answer.status, body: answer.body, duringApply: true)
+        }
+    }
+
+    /// How many rows a collection holds (`aggregate[count]=*`), or `nil` when the instance will not say.
+    public func rowCount(collection: String) async -> Int? {
+        let path = "/items/" + (collection.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? collection)
+        guard
+            let answer = try? await perform(
+                Call(method: .GET, path: path, query: "aggregate%5Bcount%5D=*", isIdempotent: true, operation: "row count")),
+            answer.status == 200, let data = (try? JSONParser.parse(answer.body))?["data"]?.arrayValue?.first
+        else { return nil }
+        let count = data["count"]
+        return count?.numberValue?.intValue ?? count?.stringValue.flatMap(Int.init)
+    }
+
+    // MARK: Helpers
+
+    /// JSON when it fits under the threshold, else a multipart file upload.
+    func upload(_ value: JSONValue) -> Upload {
+        let bytes = JSONWriter().bytes(value)
+        if bytes.count < endpoint.multipartThreshold { return .json(bytes) }
+        let boundary = "directus-promoter-\(UUID().uuidString)"
+        var body = Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"snapshot.json\"\r\nContent-Type: application/json\r\n\r\n"
+                .utf8)
+        body += bytes
+        body += Array("\r\n--\(boundary)--\r\n".utf8)
+        return .multipart(boundary: boundary, bytes: body)
+    }
+
+    /// The parsed JSON of an expected answer, or the typed error for the answer Directus gave.
+    static func json(_ answer: Answer, operation: String, expected: Set<Int>) throws(DirectusClientError) -> JSONValue {
+        guard expected.contains(answer.status) else {
+            throw DirectusClientError.classify(status: answer.status, body: answer.body)
+        }
+        do {
+            return try JSONParser.parse(answer.body)
+        } catch {
+            throw DirectusClientError.malformedResponse(detail: "\(operation) answered with invalid JSON (\(error.message))")
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import DirectusClient
+import DirectusEmulator
+import DirectusSchema
+import Foundation
+import Logging
+import Synchronization
+
+/// Starts an emulator on a free loopback port for the duration of `body`.
+func withEmulator<T: Sendable>(_ instance: EmulatedInstance, _ body: @Sendable (String) async throws -> T) async throws -> T {
+    let (urls, continuation) = AsyncStream.makeStream(of: String.self)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask {
+            try await EmulatorServer(instance: instance, port: 0).run { url in continuation.yield(url) }
+            return nil
+        }
+        var iterator = urls.makeAsyncIterator()
+        guard let url = await iterator.next() else { throw CocoaError(.featureUnsupported) }
+        let result = try await body(url)
+        group.cancelAll()
+        return result
+    }
+}
+
+/// A clock the test moves by hand (the emulator's).
+final class ManualClock: Sendable {
+    private let seconds = Mutex<Double>(1_800_000_000)
+    var now: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
+    func advance(by delta: Double) { seconds.withLock { $0 += delta } }
+}
+
+/// Records the waits the client asks for, without waiting.
+final class RecordedSleeps: Sendable {
+    private let delays = Mutex<[Duration]>([])
+    var sleep: @Sendable (Duration) async throws -> Void { { [self] delay in delays.withLock { $0.append(delay) } } }
+    var all: [Duration] { delays.withLock { $0 } }
+}
+
+/// Keeps every log record, to prove no secret is ever logged.
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+
+    func logger(_ label: String = "test") -> Logger {
+        Logger(label: label) { _ in CapturingHandler(capture: self) }
+    }
+
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+
+    struct CapturingHandler: LogHandler {
+        let capture: LogCapture
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+        func log(event: LogEvent) {
+            let all = metadata.merging(event.metadata ?? [:]) { $1 }
+            capture.append("\(event.level) \(event.message) \(all)")
+        }
+    }
+}
+
+let adminToken = "client-test-admin-token-3f9a"
+let adminPassword = "client-test-password-77c1"
+
+let baseSnapshot: Snapshot = {
+    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("shared/directus/fixtures/tests__e2e__tests__fields__change__snapshot.json")
+    var snapshot = (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot) ?? Snapshot(directus: "11.17.4", vendor: "postgres")
+    snapshot.root["directus"] = "11.17.4"
+    snapshot.root["vendor"] = "postgres"
+    return snapshot
+}()
+
+/// `baseSnapshot` with one more field on `city`.
+func withExtraField(_ snapshot: Snapshot = baseSnapshot, name: String = "population") -> Snapshot {
+    var changed = snapshot
+    var fields = changed.fields
+    fields.append([
+        "collection": "city", "field": .string(name), "type": "integer",
+        "meta": ["collection": "city", "field": .string(name), "interface": "input"],
+        "schema": ["name": .string(name), "table": "city", "data_type": "integer", "is_nullable": true],
+    ])
+    changed.fields = fields
+    return changed
+}
+
+func makeEmulator(
+    snapshot: Snapshot? = baseSnapshot, clock: ManualClock = ManualClock(), accessTTL: Int = 120
+) throws -> EmulatedInstance {
+    var configuration = EmulatorConfiguration(
+        version: "11.17.4", vendor: "postgres",
+        users: [
+            .init(email: "admin@example.com", password: adminPassword, admin: true, staticToken: adminToken),
+            .init(email: "editor@example.com", password: "editor-pass", admin: false, staticToken: "editor-token"),
+        ])
+    configuration.accessTokenTTL = .seconds(accessTTL)
+    return try EmulatedInstance(configuration: configuration, snapshot: snapshot, now: clock.now)
+}
+
+func makeClient(
+    _ url: String, auth: DirectusEndpoint.Authentication = .staticToken(Secret(adminToken)),
+    sleeps: RecordedSleeps = RecordedSleeps(), logs: LogCapture = LogCapture(), timeout: Duration = .seconds(10),
+    configure: (inout DirectusEndpoint) -> Void = { _ in }
+) -> DirectusClient {
+    var endpoint = DirectusEndpoint(url: url, authentication: auth, requestTimeout: timeout)
+    configure(&endpoint)
+    return DirectusClient(endpoint: endpoint, logger: logs.logger(), sleep: sleeps.sleep, jitter: { $0 })
+}
