@@ -102,7 +102,7 @@ func makeEmulator(
 
 func makeClient(
     _ url: String, auth: DirectusEndpoint.Authentication = .staticToken(Secret(adminToken)),
-    sleeps: RecordedSleeps = RecordedSleeps(), logs: LogCapture = LogCapture(), timeout: Duration = .seconds(10),
+    sleeps: RecordedSleeps = RecordedSleeps(), logs: LogCapture = LogCapture(), timeout: Duration = .seconds(120),
     configure: (inout DirectusEndpoint) -> Void = { _ in }
 ) -> DirectusClient {
     var endpoint = DirectusEndpoint(url: url, authentication: auth, requestTimeout: timeout)

@@ -5,7 +5,7 @@ import Foundation
 import Testing
 
 /// The conformance cases, posted over real HTTP to a running emulator.
-@Suite("Emulator conformance over HTTP")
+@Suite("Emulator conformance over HTTP", .serialized)
 struct EmulatorConformanceTests {
     static let validateCases = Shared.names("validate")
     static let applyCases = Shared.names("apply")

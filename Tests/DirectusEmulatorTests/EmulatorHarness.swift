@@ -47,7 +47,7 @@ enum Raw {
 
     static func send(
         _ method: HTTPMethod, _ url: String, token: String? = adminToken, headers: [(String, String)] = [],
-        body: [UInt8]? = nil, timeout: TimeAmount = .seconds(30)
+        body: [UInt8]? = nil, timeout: TimeAmount = .seconds(300)
     ) async throws -> RawResponse {
         var request = HTTPClientRequest(url: url)
         request.method = method

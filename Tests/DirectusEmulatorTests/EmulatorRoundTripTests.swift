@@ -5,7 +5,7 @@ import Testing
 
 /// Promotion between two emulators, over HTTP, for every real before/after pair of the corpus (PAIRS.tsv):
 /// export the source, diff it on the target (with force across versions), apply with the hash, diff again.
-@Suite("Two-emulator round trip over real pairs")
+@Suite("Two-emulator round trip over real pairs", .serialized)
 struct EmulatorRoundTripTests {
     struct Pair: Sendable, CustomStringConvertible {
         var from: String
