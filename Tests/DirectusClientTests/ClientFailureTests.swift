@@ -62,6 +62,43 @@ struct ClientFailureTests {
         }
     }
 
+    @Test("429 on every attempt ends as rateLimited, with the server's Retry-After")
+    func rateLimitExhausted() async throws {
+        let emulator = try makeEmulator()
+        await emulator.inject(FaultRule(.status(429), path: "/schema/snapshot", times: nil))
+        try await withEmulator(emulator) { url in
+            let sleeps = RecordedSleeps()
+            await #expect(throws: DirectusClientError.rateLimited(retryAfter: .seconds(1))) {
+                try await makeClient(url, sleeps: sleeps).snapshot()
+            }
+            #expect(sleeps.all == [.seconds(1), .seconds(1), .seconds(1)])
+        }
+    }
+
+    @Test("an apply that fails half-way is a server error, sent once, and the next diff shows what is left")
+    func partialApply() async throws {
+        let emulator = try makeEmulator(snapshot: nil)
+        try await withEmulator(emulator) { url in
+            let client = makeClient(url)
+            guard case .changes(let pending) = try await client.diff(to: baseSnapshot) else { return }
+            await emulator.inject(FaultRule(.partialApply, path: "/schema/apply"))
+            await #expect {
+                try await client.apply(pending)
+            } throws: { error in
+                if case .serverError(500, _) = error as? DirectusClientError { return true }
+                return false
+            }
+            #expect(await emulator.requestCount(method: "POST", path: "/schema/apply") == 1)
+            guard case .changes(let rest) = try await client.diff(to: baseSnapshot) else {
+                Issue.record("a half-done apply leaves changes")
+                return
+            }
+            #expect(rest.diff.allEntries.count < pending.diff.allEntries.count)
+            try await client.apply(rest)
+            #expect(try await client.diff(to: baseSnapshot) == .inSync)
+        }
+    }
+
     @Test("dropped connections and truncated bodies are retried on safe calls")
     func transportFaultsOnSafeCalls() async throws {
         let emulator = try makeEmulator()
