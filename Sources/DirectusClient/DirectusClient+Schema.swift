@@ -4,13 +4,15 @@ import Foundation
 extension DirectusClient {
     /// `GET /server/info`.
     public func serverInfo() async throws(DirectusClientError) -> ServerInfo {
-        let answer = try await perform(Call(method: .GET, path: "/server/info", isIdempotent: true, operation: "server info"))
+        let answer = try await perform(
+            Call(method: .GET, path: "/server/info", isIdempotent: true, operation: "server info"))
         return ServerInfo(json: try Self.json(answer, operation: "server info", expected: [200]))
     }
 
     /// `GET /server/health`; a 503 with `status: error` is a report, not a failure.
     public func health() async throws(DirectusClientError) -> HealthReport {
-        let answer = try await perform(Call(method: .GET, path: "/server/health", isIdempotent: true, operation: "health check"))
+        let answer = try await perform(
+            Call(method: .GET, path: "/server/health", isIdempotent: true, operation: "health check"))
         if answer.status == 503, let status = (try? JSONParser.parse(answer.body))?["status"]?.stringValue {
             return HealthReport(status: status)
         }
@@ -74,7 +76,9 @@ extension DirectusClient {
         let path = "/items/" + (collection.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? collection)
         guard
             let answer = try? await perform(
-                Call(method: .GET, path: path, query: "aggregate%5Bcount%5D=*", isIdempotent: true, operation: "row count")),
+                Call(
+                    method: .GET, path: path, query: "aggregate%5Bcount%5D=*", isIdempotent: true,
+                    operation: "row count")),
             answer.status == 200, let data = (try? JSONParser.parse(answer.body))?["data"]?.arrayValue?.first
         else { return nil }
         let count = data["count"]
@@ -104,7 +108,8 @@ extension DirectusClient {
         do {
             return try JSONParser.parse(answer.body)
         } catch {
-            throw DirectusClientError.malformedResponse(detail: "\(operation) answered with invalid JSON (\(error.message))")
+            throw DirectusClientError.malformedResponse(
+                detail: "\(operation) answered with invalid JSON (\(error.message))")
         }
     }
 }

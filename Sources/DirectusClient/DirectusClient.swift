@@ -103,11 +103,14 @@ public actor DirectusClient {
             switch outcome {
             case .success(let answer):
                 if answer.status == 401, call.authenticated, !renewedToken, case .credentials = endpoint.authentication,
-                    DirectusClientError.classify(status: 401, body: answer.body) == .unauthorized(expired: true, message: "Token expired.")
+                    DirectusClientError.classify(status: 401, body: answer.body)
+                        == .unauthorized(expired: true, message: "Token expired.")
                 {
                     // Rejected before any work was done: renewing and sending again is safe, apply included.
                     renewedToken = true
-                    session.map { session = Session(accessToken: $0.accessToken, refreshToken: $0.refreshToken, expiresAt: .now) }
+                    session.map {
+                        session = Session(accessToken: $0.accessToken, refreshToken: $0.refreshToken, expiresAt: .now)
+                    }
                     attempt -= 1
                     continue
                 }
@@ -154,7 +157,8 @@ public actor DirectusClient {
     }
 
     private func retryAfter(_ headers: HTTPHeaders) -> Duration? {
-        guard let value = headers["Retry-After"].first, let seconds = Double(value.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = headers["Retry-After"].first, let seconds = Double(value.trimmingCharacters(in: .whitespaces))
+        else {
             return nil
         }
         return .milliseconds(Int(min(seconds, endpoint.retry.maxDelay.seconds) * 1000))
@@ -203,7 +207,9 @@ public actor DirectusClient {
                     "http.method": "\(call.method.rawValue)", "http.path": "\(call.path)", "http.status": "\(status)",
                     "duration_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
                 ])
-            return Answer(status: status, headers: response.headers, body: collected.readBytes(length: collected.readableBytes) ?? [])
+            return Answer(
+                status: status, headers: response.headers,
+                body: collected.readBytes(length: collected.readableBytes) ?? [])
         } catch let error as DirectusClientError {
             throw error
         } catch {
@@ -220,7 +226,8 @@ public actor DirectusClient {
             case .connectTimeout, .tlsHandshakeTimeout:
                 return .unreachable(url: endpoint.url, reason: "connection timed out")
             case .remoteConnectionClosed:
-                return .unreachable(url: endpoint.url, reason: "the connection was closed before the answer was complete")
+                return .unreachable(
+                    url: endpoint.url, reason: "the connection was closed before the answer was complete")
             default:
                 return .unreachable(url: endpoint.url, reason: "\(httpError)")
             }

@@ -53,7 +53,8 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
             "apply failed" + (collection.map { " on \($0)\(field.map { ".\($0)" } ?? "")" } ?? "") + ": \(message)"
         case .applyOutcomeUnknown(let reason): "the apply's outcome is unknown (\(reason)); diff again to find out"
         case .serverError(let status, let message): "server error \(status): \(message)"
-        case .rateLimited(let retryAfter): "rate limited" + (retryAfter.map { ", retry after \(Self.format($0))" } ?? "")
+        case .rateLimited(let retryAfter):
+            "rate limited" + (retryAfter.map { ", retry after \(Self.format($0))" } ?? "")
         case .responseTooLarge(let limit): "the response is larger than the \(limit)-byte limit"
         case .malformedResponse(let detail): "malformed response: \(detail)"
         }
@@ -120,7 +121,8 @@ extension DirectusClientError {
         if reason.hasPrefix("Provided snapshot does not contain the \"vendor\" property") {
             return .vendorMismatch(provided: nil, current: "?")
         }
-        if reason.hasPrefix("Provided snapshot's vendor "), let provided = between(reason, "vendor ", " does not match"),
+        if reason.hasPrefix("Provided snapshot's vendor "),
+            let provided = between(reason, "vendor ", " does not match"),
             let current = between(reason, "current instance's vendor ", ". You can")
         {
             return .vendorMismatch(provided: provided, current: current)

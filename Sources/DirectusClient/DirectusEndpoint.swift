@@ -31,7 +31,10 @@ public struct DirectusEndpoint: Sendable {
         public var maxDelay: Duration
         public var multiplier: Double
 
-        public init(maxAttempts: Int = 4, initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30), multiplier: Double = 2) {
+        public init(
+            maxAttempts: Int = 4, initialDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30),
+            multiplier: Double = 2
+        ) {
             self.maxAttempts = maxAttempts
             self.initialDelay = initialDelay
             self.maxDelay = maxDelay

@@ -29,7 +29,9 @@ public struct DirectusErrorResponse: Error, Sendable, Equatable {
     // MARK: Directus's errors
 
     static func invalidPayload(_ reason: String) -> Self {
-        Self(status: 400, code: "INVALID_PAYLOAD", message: "Invalid payload. \(reason).", extensions: [("reason", .string(reason))])
+        Self(
+            status: 400, code: "INVALID_PAYLOAD", message: "Invalid payload. \(reason).",
+            extensions: [("reason", .string(reason))])
     }
 
     static func invalidPayload(_ error: DirectusValidation.InvalidPayload) -> Self {
@@ -41,7 +43,9 @@ public struct DirectusErrorResponse: Error, Sendable, Equatable {
     static let invalidToken = Self(status: 403, code: "INVALID_TOKEN", message: "Invalid token.")
     static let invalidCredentials = Self(status: 401, code: "INVALID_CREDENTIALS", message: "Invalid user credentials.")
     static func routeNotFound(_ path: String) -> Self {
-        Self(status: 404, code: "ROUTE_NOT_FOUND", message: "Route \(path) doesn't exist.", extensions: [("path", .string(path))])
+        Self(
+            status: 404, code: "ROUTE_NOT_FOUND", message: "Route \(path) doesn't exist.",
+            extensions: [("path", .string(path))])
     }
 
     static func unsupportedMediaType(_ contentType: String?) -> Self {

@@ -54,7 +54,8 @@ extension EmulatedInstance {
     }
 
     private func takeFault(for path: String) -> EmulatorFault? {
-        guard let index = faults.firstIndex(where: { rule in rule.pathPrefix.map { path.hasPrefix($0) } ?? true }) else {
+        guard let index = faults.firstIndex(where: { rule in rule.pathPrefix.map { path.hasPrefix($0) } ?? true })
+        else {
             return nil
         }
         let fault = faults[index].fault
@@ -157,7 +158,8 @@ extension EmulatedInstance {
         let user = configuration.users.first { $0.email == email.stringValue && $0.password == password.stringValue }
         // LOGIN_STALL_TIME: answer no sooner, whatever the outcome, so timing tells nothing.
         let elapsed = now() - started
-        let stall = Double(configuration.loginStall.components.seconds)
+        let stall =
+            Double(configuration.loginStall.components.seconds)
             + Double(configuration.loginStall.components.attoseconds) / 1e18
         if stall > elapsed { try? await Task.sleep(for: .milliseconds(Int((stall - elapsed) * 1000))) }
         guard let user else { throw DirectusErrorResponse.invalidCredentials }
@@ -181,12 +183,14 @@ extension EmulatedInstance {
         let ttl = Int(configuration.accessTokenTTL.components.seconds)
         tokenSerial += 1
         let access = tokens.issue(
-            .init(userID: user.email, admin: user.admin, expires: issuedAt + ttl, issuedAt: issuedAt, serial: tokenSerial),
+            .init(
+                userID: user.email, admin: user.admin, expires: issuedAt + ttl, issuedAt: issuedAt, serial: tokenSerial),
             issuedAt: issuedAt)
         let refresh = "refresh-\(tokenSerial)-\(UUID().uuidString.lowercased())"
         refreshTokens[refresh] = (user.email, now() + Double(configuration.refreshTokenTTL.components.seconds))
         return [
-            "expires": .number(JSONNumber(ttl * 1000)), "refresh_token": .string(refresh), "access_token": .string(access),
+            "expires": .number(JSONNumber(ttl * 1000)), "refresh_token": .string(refresh),
+            "access_token": .string(access),
         ]
     }
 
@@ -223,7 +227,8 @@ extension EmulatedInstance {
 
     // MARK: /schema
 
-    private func exportSnapshot(_ request: EmulatorRequest, _ accountability: Accountability) throws -> EmulatorResponse {
+    private func exportSnapshot(_ request: EmulatorRequest, _ accountability: Accountability) throws -> EmulatorResponse
+    {
         try requireAdmin(accountability)
         let snapshot = currentSnapshot
         guard let export = request.queryValue("export") else { return .data(snapshot.json) }
@@ -249,7 +254,8 @@ extension EmulatedInstance {
                 ],
                 body: Array(text.utf8))
         case "csv", "csv_utf8", "xml":
-            throw DirectusErrorResponse.invalidPayload("Exporting the schema snapshot as \(export) is not supported by the emulator")
+            throw DirectusErrorResponse.invalidPayload(
+                "Exporting the schema snapshot as \(export) is not supported by the emulator")
         default:
             throw DirectusErrorResponse(
                 status: 400, code: "INVALID_QUERY",
@@ -324,7 +330,9 @@ extension EmulatedInstance {
         return parsedVersion.honoursForceValue ? ["", "true", "1"].contains(value) : ["true", "1"].contains(value)
     }
 
-    private func diff(_ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability) throws
+    private func diff(
+        _ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability
+    ) throws
         -> EmulatorResponse
     {
         let upload = try uploadedValue(request, jsonBody)
@@ -392,7 +400,8 @@ extension EmulatedInstance {
 
     /// The first half of a diff's entries, in the order Directus works through them.
     static func firstHalf(of diff: SnapshotDiff) -> SnapshotDiff {
-        var budget = max(1, (diff.collections.count + diff.fields.count + diff.systemFields.count + diff.relations.count) / 2)
+        var budget = max(
+            1, (diff.collections.count + diff.fields.count + diff.systemFields.count + diff.relations.count) / 2)
         func take(_ entries: [SnapshotDiff.Entry]) -> [SnapshotDiff.Entry] {
             let taken = Array(entries.prefix(budget))
             budget -= taken.count
@@ -405,7 +414,9 @@ extension EmulatedInstance {
 
     // MARK: /items (row counts only)
 
-    private func items(_ collection: String, _ request: EmulatorRequest, _ accountability: Accountability) throws
+    private func items(
+        _ collection: String, _ request: EmulatorRequest, _ accountability: Accountability
+    ) throws
         -> EmulatorResponse
     {
         try requireAdmin(accountability)

@@ -93,11 +93,16 @@ public actor EmulatedInstance {
         driftCount += 1
         let name = "drift_\(driftCount)"
         var fields = snapshot.fields
-        if let collection = snapshot.collections.first(where: { $0["schema"]?.objectValue != nil })?["collection"]?.stringValue {
+        if let collection = snapshot.collections.first(where: { $0["schema"]?.objectValue != nil })?["collection"]?
+            .stringValue
+        {
             fields.append(
                 [
                     "collection": .string(collection), "field": .string(name), "type": "string",
-                    "meta": ["collection": .string(collection), "field": .string(name), "hidden": false, "interface": "input"],
+                    "meta": [
+                        "collection": .string(collection), "field": .string(name), "hidden": false,
+                        "interface": "input",
+                    ],
                     "schema": [
                         "name": .string(name), "table": .string(collection), "data_type": "character varying",
                         "max_length": 255, "is_nullable": true,
@@ -108,7 +113,9 @@ public actor EmulatedInstance {
             return "\(collection).\(name)"
         }
         var collections = snapshot.collections
-        collections.append(["collection": .string(name), "meta": ["collection": .string(name)], "schema": ["name": .string(name)]])
+        collections.append([
+            "collection": .string(name), "meta": ["collection": .string(name)], "schema": ["name": .string(name)],
+        ])
         snapshot.collections = collections
         persist()
         return name

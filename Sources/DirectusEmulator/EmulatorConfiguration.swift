@@ -49,7 +49,8 @@ public struct EmulatorConfiguration: Sendable {
     public var replaysRecordedCases = false
 
     public init(
-        version: String = "11.17.4", vendor: String = "postgres", users: [User] = [], accessTokenTTL: Duration = .seconds(900),
+        version: String = "11.17.4", vendor: String = "postgres", users: [User] = [],
+        accessTokenTTL: Duration = .seconds(900),
         refreshTokenTTL: Duration = .seconds(604_800), maxPayloadSize: Int = 1_048_576, maxUploadSize: Int = 52_428_800,
         loginStall: Duration = .zero, publicURL: String = "/", projectName: String = "Directus",
         rowCounts: [String: Int] = [:], secret: String = "emulator-secret"
@@ -69,7 +70,9 @@ public struct EmulatorConfiguration: Sendable {
     }
 
     /// An instance with one admin, reachable with `token` (and `admin@example.com` / `password`).
-    public static func withAdminToken(_ token: String, version: String = "11.17.4", vendor: String = "postgres")
+    public static func withAdminToken(
+        _ token: String, version: String = "11.17.4", vendor: String = "postgres"
+    )
         -> EmulatorConfiguration
     {
         EmulatorConfiguration(

@@ -86,7 +86,9 @@ public struct EmulatorResponse: Sendable {
         self.body = body
     }
 
-    static func json(_ value: JSONValue, status: Int = 200, contentType: String = "application/json; charset=utf-8")
+    static func json(
+        _ value: JSONValue, status: Int = 200, contentType: String = "application/json; charset=utf-8"
+    )
         -> Self
     {
         Self(status: status, headers: [("Content-Type", contentType)], body: JSONWriter().bytes(value))

@@ -81,7 +81,8 @@ public struct EmulatorServer: Sendable {
                             try await write(response, to: outbound, keepAlive: false, truncated: true)
                             return
                         case .normal:
-                            try await write(response, to: outbound, keepAlive: requestHead.isKeepAlive, truncated: false)
+                            try await write(
+                                response, to: outbound, keepAlive: requestHead.isKeepAlive, truncated: false)
                             if !requestHead.isKeepAlive { return }
                         }
                         head = nil
@@ -102,7 +103,8 @@ public struct EmulatorServer: Sendable {
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         headers.replaceOrAdd(name: "Connection", value: keepAlive ? "keep-alive" : "close")
         headers.add(name: "X-Powered-By", value: "Directus (directus-promoter emulator)")
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        let head = HTTPResponseHead(
+            version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
         try await outbound.write(.head(head))
         let bytes = truncated ? Array(response.body.prefix(response.body.count / 2)) : response.body
         if !bytes.isEmpty {

@@ -12,8 +12,9 @@ struct MultipartForm {
     /// Splits `body` by the boundary of `contentType`; `nil` when the header has no boundary or the body is
     /// not multipart.
     init?(contentType: String, body: [UInt8]) {
-        guard let boundaryParameter = contentType.split(separator: ";").map({ $0.trimmed(" ") })
-            .first(where: { $0.lowercased().hasPrefix("boundary=") })
+        guard
+            let boundaryParameter = contentType.split(separator: ";").map({ $0.trimmed(" ") })
+                .first(where: { $0.lowercased().hasPrefix("boundary=") })
         else { return nil }
         let boundary = String(boundaryParameter.dropFirst("boundary=".count)).trimmed("\"")
         let delimiter = Array("--\(boundary)".utf8)
@@ -66,7 +67,9 @@ struct MultipartForm {
     var files: [Part] { parts.filter { $0.filename != nil } }
 
     static func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int) -> Int? {
-        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else { return nil }
+        guard !needle.isEmpty, haystack.count >= needle.count, start <= haystack.count - needle.count else {
+            return nil
+        }
         let first = needle[0]
         var index = start
         let last = haystack.count - needle.count

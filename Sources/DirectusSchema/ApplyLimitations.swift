@@ -42,7 +42,8 @@ public enum ApplyLimitations {
                 found.append(
                     .init(
                         list: .collection, collection: entry.collectionName, field: nil, effect: .ignoresChange,
-                        reason: "its first change adds \(pathText(first.path)); Directus updates a collection only when "
+                        reason:
+                            "its first change adds \(pathText(first.path)); Directus updates a collection only when "
                             + "its first record is an edit"))
             case (.new, true):
                 if let group = first.rhsValue?["meta"]?["group"]?.stringValue, !existingCollections.contains(group),
@@ -119,7 +120,9 @@ public enum ApplyLimitations {
             let recreated = diff.relations.contains {
                 [$0.collectionName, $0.fieldName] == key && $0.diff.contains { $0.kind == .new }
             }
-            let removed = diff.relations.contains { [$0.collectionName, $0.fieldName] == key && $0.firstKind == .deleted }
+            let removed = diff.relations.contains {
+                [$0.collectionName, $0.fieldName] == key && $0.firstKind == .deleted
+            }
             let aliasChange = diff.fields.contains { [$0.collectionName, $0.fieldName] == key && $0.firstKind == .new }
             if !recreated && !removed && aliasChange {
                 found.append(
@@ -163,7 +166,8 @@ public enum ApplyLimitations {
         for entry in diff.systemFields where entry.firstKind != .edited {
             found.append(
                 .init(
-                    list: .systemField, collection: entry.collectionName, field: entry.fieldName, effect: .ignoresChange,
+                    list: .systemField, collection: entry.collectionName, field: entry.fieldName,
+                    effect: .ignoresChange,
                     reason: "Directus applies only edits of system fields"))
         }
         return found

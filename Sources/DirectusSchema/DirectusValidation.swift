@@ -165,7 +165,8 @@ public enum DirectusValidation {
 
         func exists(_ list: [JSONValue], _ entry: SnapshotDiff.Entry, byField: Bool) -> Bool {
             list.contains {
-                jsStrictEquals($0["collection"], entry.collection) && (!byField || jsStrictEquals($0["field"], entry.field))
+                jsStrictEquals($0["collection"], entry.collection)
+                    && (!byField || jsStrictEquals($0["field"], entry.field))
             }
         }
         let conflict = { (action: String, what: String) in

@@ -109,7 +109,9 @@ public struct JSONObject: Sendable, RandomAccessCollection {
     /// recursively to nested objects; array element order is kept.
     public func sortedDeep() -> JSONObject {
         JSONObject(
-            distinctEntries: storage.sorted(by: { jsStringLess($0.key, $1.key) }).map { ($0.key, $0.value.sortedDeep()) })
+            distinctEntries: storage.sorted(by: { jsStringLess($0.key, $1.key) }).map {
+                ($0.key, $0.value.sortedDeep())
+            })
     }
 
     /// Whether `key` is a canonical array index, which JavaScript orders before every other key.

@@ -42,7 +42,9 @@ struct JoiKey: Sendable {
 
 enum JoiValidator {
     /// The first error Joi reports for `value`, or `nil` when it is valid.
-    static func firstError(_ value: JSONValue?, _ schema: JoiSchema, label: String = "value", required: Bool = false)
+    static func firstError(
+        _ value: JSONValue?, _ schema: JoiSchema, label: String = "value", required: Bool = false
+    )
         -> String?
     {
         guard let value else { return required ? "\"\(label)\" is required" : nil }
@@ -121,4 +123,3 @@ enum JoiValidator {
         return nil
     }
 }
-

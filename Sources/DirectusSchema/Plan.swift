@@ -59,7 +59,9 @@ public struct Plan: Sendable, Hashable {
     public var warnings: [ApplyLimitations.Limitation]
 
     public var isEmpty: Bool { changes.isEmpty }
-    public var isDestructive: Bool { changes.contains(where: \.isDestructive) || warnings.contains { $0.effect == .deletesEntity } }
+    public var isDestructive: Bool {
+        changes.contains(where: \.isDestructive) || warnings.contains { $0.effect == .deletesEntity }
+    }
 
     public var summary: Summary {
         var summary = Summary()

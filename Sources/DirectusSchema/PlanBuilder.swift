@@ -56,7 +56,9 @@ public enum PlanBuilder {
         return change
     }
 
-    private static func replacement(old: Plan.Change, entry: SnapshotDiff.Entry, diff: SnapshotDiff)
+    private static func replacement(
+        old: Plan.Change, entry: SnapshotDiff.Entry, diff: SnapshotDiff
+    )
         -> Plan.Change
     {
         let oldType = diff.fields.first {
@@ -68,7 +70,10 @@ public enum PlanBuilder {
         change.details = [Plan.Detail(path: "type", from: oldType, to: newType)]
         change.destructiveReasons =
             oldType?.stringValue == "alias"
-            ? [] : ["the field is deleted and created again as \(newType?.stringValue ?? "?"): its column and data are dropped"]
+            ? []
+            : [
+                "the field is deleted and created again as \(newType?.stringValue ?? "?"): its column and data are dropped"
+            ]
         return change
     }
 
@@ -109,7 +114,8 @@ public enum PlanBuilder {
         for detail in details {
             switch (entity, detail.path) {
             case (.field, "type"):
-                reasons.append("changing the type from \(text(detail.from)) to \(text(detail.to)) can convert or lose data")
+                reasons.append(
+                    "changing the type from \(text(detail.from)) to \(text(detail.to)) can convert or lose data")
             case (.field, "schema.data_type"):
                 reasons.append("changing the column type from \(text(detail.from)) to \(text(detail.to)) can lose data")
             case (.field, "schema.is_nullable") where detail.from?.isTruthy == true && detail.to?.isTruthy == false:
@@ -117,8 +123,11 @@ public enum PlanBuilder {
             case (.field, "schema.is_unique") where detail.from?.isTruthy != true && detail.to?.isTruthy == true:
                 reasons.append("making the field unique fails when rows hold duplicates")
             case (.field, "schema.max_length"):
-                if let from = detail.from?.numberValue?.doubleValue, let to = detail.to?.numberValue?.doubleValue, to < from {
-                    reasons.append("shrinking max_length from \(text(detail.from)) to \(text(detail.to)) can truncate data")
+                if let from = detail.from?.numberValue?.doubleValue, let to = detail.to?.numberValue?.doubleValue,
+                    to < from
+                {
+                    reasons.append(
+                        "shrinking max_length from \(text(detail.from)) to \(text(detail.to)) can truncate data")
                 }
             case (.systemField, "schema.is_indexed") where detail.to?.isTruthy == false:
                 reasons.append("the system index is dropped")

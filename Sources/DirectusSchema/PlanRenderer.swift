@@ -22,7 +22,10 @@ public enum PlanRenderer {
             case .delete:
                 lines.append(paint("- \(subject)", "31") + marker)
             case .replace:
-                let detail = change.details.first.map { ": \($0.path) \(PlanBuilder.text($0.from)) -> \(PlanBuilder.text($0.to))" } ?? ""
+                let detail =
+                    change.details.first.map {
+                        ": \($0.path) \(PlanBuilder.text($0.from)) -> \(PlanBuilder.text($0.to))"
+                    } ?? ""
                 lines.append(paint("-/+ \(subject)\(detail)", "33") + marker)
             case .update:
                 if change.details.count == 1, let detail = change.details.first {

@@ -17,7 +17,9 @@ public enum SnapshotApplier {
         /// recorded apply decisions, which record whether Directus goes ahead, not what its database step does.
         public var skipsRefusedOperations: Bool
 
-        public init(vendor: String? = nil, excludesDatabaseOnlyEntities: Bool = false, skipsRefusedOperations: Bool = false) {
+        public init(
+            vendor: String? = nil, excludesDatabaseOnlyEntities: Bool = false, skipsRefusedOperations: Bool = false
+        ) {
             self.vendor = vendor
             self.excludesDatabaseOnlyEntities = excludesDatabaseOnlyEntities
             self.skipsRefusedOperations = skipsRefusedOperations
@@ -55,7 +57,9 @@ public enum SnapshotApplier {
     }
 
     /// The snapshot after applying `diff` to `current`.
-    public static func apply(_ diff: SnapshotDiff, to current: Snapshot, options: Options = Options()) throws(Failure)
+    public static func apply(
+        _ diff: SnapshotDiff, to current: Snapshot, options: Options = Options()
+    ) throws(Failure)
         -> Snapshot
     {
         var run = Run(current: current, diff: diff, options: options)
@@ -205,7 +209,8 @@ private struct Run {
             }
             let collectionAtom = Self.atom(entry.collection)
             let pendingIndexes =
-                collectionAtom.flatMap { consumedFieldCollections.contains($0) ? nil : fieldEntriesByCollection[$0] } ?? []
+                collectionAtom.flatMap { consumedFieldCollections.contains($0) ? nil : fieldEntriesByCollection[$0] }
+                ?? []
             let newFields = pendingIndexes.map { diff.fields[$0] }
                 .compactMap { fieldEntry -> JSONValue? in
                     switch fieldEntry.diff.first {
@@ -271,7 +276,8 @@ private struct Run {
 
     private mutating func updateCollection(_ entry: SnapshotDiff.Entry) throws(Failure) {
         do {
-            guard let original = current.collections.first(where: { jsStrictEquals($0["collection"], entry.collection) })
+            guard
+                let original = current.collections.first(where: { jsStrictEquals($0["collection"], entry.collection) })
             else { return }
             let updated = entry.diff.reduce(original) { $0.applying($1) }
             guard let position = collections.firstIndex(where: { jsStrictEquals($0["collection"], entry.collection) })

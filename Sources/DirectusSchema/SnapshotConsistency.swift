@@ -65,7 +65,8 @@ public enum SnapshotConsistency {
                 problems.append("system field \(key.joined(separator: ".")) is listed twice")
             }
             if item["schema"]?["is_indexed"]?.isTruthy != true {
-                problems.append("system field \(key.joined(separator: ".")) is listed unindexed (Directus lists only indexed ones)")
+                problems.append(
+                    "system field \(key.joined(separator: ".")) is listed unindexed (Directus lists only indexed ones)")
             }
         }
         return problems

@@ -81,7 +81,8 @@ public enum YAMLReader {
             var result: [JSONObject] = []
             for element in array {
                 guard case .object(let object) = element else {
-                    throw ReadError(message: "A merge key needs mappings", line: node.mark?.line, column: node.mark?.column)
+                    throw ReadError(
+                        message: "A merge key needs mappings", line: node.mark?.line, column: node.mark?.column)
                 }
                 result.append(object)
             }
@@ -212,7 +213,8 @@ public enum YAMLReader {
             case .duplicatedKeysInMapping(let duplicates, let context):
                 let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
                 return ReadError(
-                    message: "Duplicated mapping key \(keys) (first defined here)", line: context.mark.line, column: context.mark.column)
+                    message: "Duplicated mapping key \(keys) (first defined here)", line: context.mark.line,
+                    column: context.mark.column)
             default:
                 return ReadError(message: "Invalid YAML: \(yamlError)", line: nil, column: nil)
             }

@@ -16,7 +16,8 @@ struct ClientFailureTests {
         } throws: { error in
             guard let error = error as? DirectusClientError else { return false }
             switch error {
-            case .unreachable, .timeout: return error.description.contains(closedURL) || error.description.contains("timed out")
+            case .unreachable, .timeout:
+                return error.description.contains(closedURL) || error.description.contains("timed out")
             default: return false
             }
         }
@@ -168,7 +169,10 @@ struct ClientFailureTests {
             await #expect {
                 try await client.diff(to: badShape, force: true)
             } throws: { error in
-                (error as? DirectusClientError) == .payloadRejected(reason: "\"vendor\" must be one of [mysql, postgres, cockroachdb, sqlite, oracle, mssql, redshift]")
+                (error as? DirectusClientError)
+                    == .payloadRejected(
+                        reason:
+                            "\"vendor\" must be one of [mysql, postgres, cockroachdb, sqlite, oracle, mssql, redshift]")
             }
             guard case .changes(let pending) = try await client.diff(to: withExtraField()) else { return }
             await emulator.inject(FaultRule(.driftBeforeHandling, path: "/schema/apply"))
@@ -177,7 +181,8 @@ struct ClientFailureTests {
             guard case .changes(let fresh) = try await client.diff(to: withExtraField()) else { return }
             try await client.apply(fresh)
             // Applying it again: the hash no longer matches, and its first conflict is the drift field it deletes.
-            await #expect(throws: DirectusClientError.conflict(action: "delete", entity: "field", name: "city.drift_1")) {
+            await #expect(throws: DirectusClientError.conflict(action: "delete", entity: "field", name: "city.drift_1"))
+            {
                 try await client.apply(fresh)
             }
         }
@@ -202,8 +207,11 @@ struct ClientFailureTests {
             await #expect {
                 try await client.apply(pending)
             } throws: { error in
-                guard case .applyFailed(let collection, let name, let message) = error as? DirectusClientError else { return false }
-                return collection == current.fields[1]["collection"]?.stringValue && name == current.fields[1]["field"]?.stringValue
+                guard case .applyFailed(let collection, let name, let message) = error as? DirectusClientError else {
+                    return false
+                }
+                return collection == current.fields[1]["collection"]?.stringValue
+                    && name == current.fields[1]["field"]?.stringValue
                     && message.contains("already exists")
             }
         }
@@ -233,17 +241,23 @@ struct ClientFailureTests {
         let emulator = try makeEmulator(clock: clock, accessTTL: 600)
         let descriptions = try await withEmulator(emulator) { url in
             var descriptions: [String] = []
-            let credentials = makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)), logs: logs)
+            let credentials = makeClient(
+                url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)), logs: logs)
             _ = try await credentials.snapshot()
             clock.advance(by: 700)
             _ = try await credentials.snapshot()
             await emulator.inject(FaultRule(.status(503), path: "/schema/snapshot", times: 2))
             _ = try await makeClient(url, logs: logs).snapshot()
-            do { _ = try await makeClient(url, auth: .staticToken(Secret("wrong-secret-token")), logs: logs).snapshot() } catch {
+            do {
+                _ = try await makeClient(url, auth: .staticToken(Secret("wrong-secret-token")), logs: logs).snapshot()
+            } catch {
                 descriptions.append("\(error)")
             }
             do {
-                _ = try await makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret("wrong-secret-password")), logs: logs).snapshot()
+                _ = try await makeClient(
+                    url, auth: .credentials(email: "admin@example.com", password: Secret("wrong-secret-password")),
+                    logs: logs
+                ).snapshot()
             } catch { descriptions.append("\(error)") }
             return descriptions
         }

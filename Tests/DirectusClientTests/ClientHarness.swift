@@ -6,7 +6,10 @@ import Logging
 import Synchronization
 
 /// Starts an emulator on a free loopback port for the duration of `body`.
-func withEmulator<T: Sendable>(_ instance: EmulatedInstance, _ body: @Sendable (String) async throws -> T) async throws -> T {
+@discardableResult
+func withEmulator<T: Sendable>(
+    _ instance: EmulatedInstance, _ body: @Sendable (String) async throws -> T
+) async throws -> T {
     let (urls, continuation) = AsyncStream.makeStream(of: String.self)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
@@ -68,7 +71,9 @@ let baseSnapshot: Snapshot = {
     let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("shared/directus/fixtures/tests__e2e__tests__fields__change__snapshot.json")
-    var snapshot = (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot) ?? Snapshot(directus: "11.17.4", vendor: "postgres")
+    var snapshot =
+        (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot)
+        ?? Snapshot(directus: "11.17.4", vendor: "postgres")
     snapshot.root["directus"] = "11.17.4"
     snapshot.root["vendor"] = "postgres"
     return snapshot

@@ -56,7 +56,9 @@ struct ClientCallTests {
         let largest = try SnapshotLoader.load(
             contentsOfFile: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
                 .deletingLastPathComponent().deletingLastPathComponent()
-                .appendingPathComponent("shared/corpus/0ctave__BAC-evolved__directus__template__src__schema__snapshot__cce860c3.json").path
+                .appendingPathComponent(
+                    "shared/corpus/0ctave__BAC-evolved__directus__template__src__schema__snapshot__cce860c3.json"
+                ).path
         ).snapshot
         for var candidate in [largest, GeneratedSnapshots.make(targetBytes: 20_000_000)] {
             candidate.root["directus"] = "11.17.4"
@@ -83,7 +85,8 @@ struct ClientAuthTests {
         let clock = ManualClock()
         let emulator = try makeEmulator(clock: clock, accessTTL: 600)
         try await withEmulator(emulator) { url in
-            let client = makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
+            let client = makeClient(
+                url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
             _ = try await client.snapshot()
             _ = try await client.snapshot()
             #expect(await emulator.requestCount(method: "POST", path: "/auth/login") == 1)
@@ -104,7 +107,8 @@ struct ClientAuthTests {
         let emulator = try makeEmulator(accessTTL: 30)
         try await withEmulator(emulator) { url in
             // Tokens live 30 s and the client refreshes 60 s ahead: every call renews first.
-            let client = makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
+            let client = makeClient(
+                url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
             _ = try await client.serverInfo()
             _ = try await client.serverInfo()
             #expect(await emulator.requestCount(method: "POST", path: "/auth/refresh") == 1)
@@ -116,7 +120,8 @@ struct ClientAuthTests {
         let clock = ManualClock()
         let emulator = try makeEmulator(clock: clock, accessTTL: 600)
         try await withEmulator(emulator) { url in
-            let client = makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
+            let client = makeClient(
+                url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
             _ = try await client.snapshot()
             await emulator.inject(FaultRule(.status(500), path: "/auth/refresh"))
             clock.advance(by: 700)
@@ -128,20 +133,26 @@ struct ClientAuthTests {
     @Test("expired, invalid and non-admin credentials are told apart")
     func authErrors() async throws {
         try await withEmulator(try makeEmulator()) { url in
-            await #expect(throws: DirectusClientError.unauthorized(expired: false, message: "Invalid user credentials.")) {
+            await #expect(
+                throws: DirectusClientError.unauthorized(expired: false, message: "Invalid user credentials.")
+            ) {
                 try await makeClient(url, auth: .staticToken(Secret("wrong-token"))).snapshot()
             }
             await #expect(throws: DirectusClientError.forbidden(message: "You don't have permission to access this.")) {
                 try await makeClient(url, auth: .staticToken(Secret("editor-token"))).snapshot()
             }
-            await #expect(throws: DirectusClientError.unauthorized(expired: false, message: "Invalid user credentials.")) {
-                try await makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret("bad"))).snapshot()
+            await #expect(
+                throws: DirectusClientError.unauthorized(expired: false, message: "Invalid user credentials.")
+            ) {
+                try await makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret("bad")))
+                    .snapshot()
             }
         }
         let emulator = try makeEmulator()
         await emulator.inject(FaultRule(.expireTokens, path: "/schema/snapshot", times: nil))
         try await withEmulator(emulator) { url in
-            let client = makeClient(url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
+            let client = makeClient(
+                url, auth: .credentials(email: "admin@example.com", password: Secret(adminPassword)))
             await #expect(throws: DirectusClientError.unauthorized(expired: true, message: "Token expired.")) {
                 try await client.snapshot()
             }
@@ -160,7 +171,10 @@ struct ClientAuthTests {
         #expect(try Secret.resolve(.file(path)).value == "from-file")
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let name = URL(fileURLWithPath: path).lastPathComponent
-        #expect(try Secret.resolve(.file("$CREDENTIALS_DIRECTORY/\(name)"), environment: ["CREDENTIALS_DIRECTORY": directory]).value == "from-file")
+        #expect(
+            try Secret.resolve(
+                .file("$CREDENTIALS_DIRECTORY/\(name)"), environment: ["CREDENTIALS_DIRECTORY": directory]
+            ).value == "from-file")
         #expect(throws: Secret.ResolutionError.self) { try Secret.resolve(.environment("MISSING"), environment: [:]) }
     }
 }

@@ -24,7 +24,8 @@ enum GeneratedSnapshots {
             for fieldIndex in 0..<20 {
                 let fieldName = fieldIndex == 0 ? "id" : "field_\(fieldIndex)"
                 let field: JSONValue = [
-                    "collection": .string(name), "field": .string(fieldName), "type": fieldIndex == 0 ? "integer" : "string",
+                    "collection": .string(name), "field": .string(fieldName),
+                    "type": fieldIndex == 0 ? "integer" : "string",
                     "meta": [
                         "collection": .string(name), "field": .string(fieldName), "interface": "input", "hidden": false,
                         "options": ["placeholder": .string("Enter \(fieldName)"), "trim": true],

@@ -17,7 +17,9 @@ final class TestClock: Sendable {
 let fixtureSnapshot: Snapshot = {
     let url = Shared.root.appendingPathComponent("directus/fixtures/tests__e2e__tests__fields__change__snapshot.json")
     // An 11.10 export from Directus's own tests, labelled as the emulator's version so uploads need no force.
-    var snapshot = (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot) ?? Snapshot(directus: "11.17.4", vendor: "postgres")
+    var snapshot =
+        (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot)
+        ?? Snapshot(directus: "11.17.4", vendor: "postgres")
     snapshot.root["directus"] = "11.17.4"
     snapshot.root["vendor"] = "postgres"
     return snapshot
@@ -124,7 +126,8 @@ struct EmulatorAuthTests {
             #expect(expired.errorCode == "TOKEN_EXPIRED")
             #expect(expired.errorMessage == "Token expired.")
 
-            let refreshed = try await Raw.postJSON(url + "/auth/refresh", ["refresh_token": .string(refresh), "mode": "json"], token: nil)
+            let refreshed = try await Raw.postJSON(
+                url + "/auth/refresh", ["refresh_token": .string(refresh), "mode": "json"], token: nil)
             #expect(refreshed.status == 200)
             let newAccess = try #require(refreshed.json?["data"]?["access_token"]?.stringValue)
             #expect(refreshed.json?["data"]?["refresh_token"]?.stringValue != refresh, "refresh tokens rotate")
@@ -134,7 +137,8 @@ struct EmulatorAuthTests {
             #expect(reused.status == 401)
             #expect(reused.errorCode == "INVALID_CREDENTIALS")
             let none = try await Raw.postJSON(url + "/auth/refresh", ["mode": "json"], token: nil)
-            #expect(none.errorMessage == "Invalid payload. The refresh token is required in either the payload or cookie.")
+            #expect(
+                none.errorMessage == "Invalid payload. The refresh token is required in either the payload or cookie.")
 
             var parts = newAccess.split(separator: ".").map(String.init)
             parts[2] = String(parts[2].reversed())
@@ -156,13 +160,15 @@ struct EmulatorAuthTests {
             }
             big.fields = fields
             let bytes = JSONWriter().bytes(big.json)
-            let asJSON = try await Raw.send(.POST, url + "/schema/diff", headers: [("Content-Type", "application/json")], body: bytes)
+            let asJSON = try await Raw.send(
+                .POST, url + "/schema/diff", headers: [("Content-Type", "application/json")], body: bytes)
             #expect(asJSON.status == 400)
             #expect(asJSON.errorMessage == "Invalid payload. request entity too large.")
             let asFile = try await Raw.postFile(url + "/schema/diff", bytes)
             #expect(asFile.status == 200)
             #expect(asFile.json?["data"]?["diff"]?["fields"]?.arrayValue?.count == 1)
-            let yaml = try await Raw.postFile(url + "/schema/diff", Array(try YAMLWriter.string(fixtureSnapshot.json).utf8), contentType: "text/yaml")
+            let yaml = try await Raw.postFile(
+                url + "/schema/diff", Array(try YAMLWriter.string(fixtureSnapshot.json).utf8), contentType: "text/yaml")
             #expect(yaml.status == 204)
             let broken = try await Raw.postFile(url + "/schema/diff", Array("{".utf8))
             #expect(broken.errorMessage == "Invalid payload. The provided JSON is invalid.")
@@ -222,7 +228,8 @@ struct EmulatorAuthTests {
 
     @Test("a persisted schema survives a restart")
     func persistence() async throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString).json").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("emulator-\(UUID().uuidString).json")
+            .path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try await withEmulator(try makeInstance(snapshot: nil, persist: path)) { url in
             let diff = try await Raw.postJSON(url + "/schema/diff", fixtureSnapshot.json)

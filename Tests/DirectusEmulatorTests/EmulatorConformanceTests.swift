@@ -26,11 +26,13 @@ struct EmulatorConformanceTests {
         let force = testCase["request"]?["force"]?.boolValue == true
         let expect = try #require(testCase["expect"])
         let instance = try EmulatedInstance(
-            configuration: .withAdminToken(Raw.adminToken, version: try #require(server.directus), vendor: try #require(server.vendor)),
+            configuration: .withAdminToken(
+                Raw.adminToken, version: try #require(server.directus), vendor: try #require(server.vendor)),
             snapshot: server)
         try await withEmulator(instance) { url in
             // The recorded answers are those of a file upload (an empty JSON body would hit the "No data" check).
-            let response = try await Raw.postFile(url + "/schema/diff" + (force ? "?force=true" : ""), JSONWriter().bytes(upload))
+            let response = try await Raw.postFile(
+                url + "/schema/diff" + (force ? "?force=true" : ""), JSONWriter().bytes(upload))
             #expect(response.status == expect["status"]?.numberValue?.intValue)
             switch response.status {
             case 400:
@@ -89,13 +91,18 @@ struct EmulatorConformanceTests {
             if response.status == 400 {
                 // A file upload, or a synthetic mutation of a corpus file ("mutations of NAME: …").
                 var stem = testCase["after"]?["file"]?.stringValue.map { URL(fileURLWithPath: $0).lastPathComponent }
-                if stem == nil, let description = testCase["description"]?.stringValue, description.hasPrefix("mutations of "),
+                if stem == nil, let description = testCase["description"]?.stringValue,
+                    description.hasPrefix("mutations of "),
                     let colon = description.firstIndex(of: ":")
                 {
-                    stem = String(description[description.index(description.startIndex, offsetBy: 13)..<colon]) + ".json"
+                    stem =
+                        String(description[description.index(description.startIndex, offsetBy: 13)..<colon]) + ".json"
                 }
-                let recorded = try Shared.json("validate/force-\(try #require(stem, "an upload was refused: \(response.errorMessage ?? "")"))")
-                #expect(response.errorMessage == recorded["expect"]?["body"]?["errors"]?.arrayValue?.first?["message"]?.stringValue)
+                let recorded = try Shared.json(
+                    "validate/force-\(try #require(stem, "an upload was refused: \(response.errorMessage ?? "")"))")
+                #expect(
+                    response.errorMessage
+                        == recorded["expect"]?["body"]?["errors"]?.arrayValue?.first?["message"]?.stringValue)
                 return
             }
             #expect(response.status == expect["status"]?.numberValue?.intValue)

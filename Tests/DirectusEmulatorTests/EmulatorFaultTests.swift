@@ -134,7 +134,8 @@ struct EmulatorFaultTests {
     func expiredTokens() async throws {
         let instance = try makeInstance()
         try await withEmulator(instance) { url in
-            let login = try await Raw.postJSON(url + "/auth/login", ["email": "admin@example.com", "password": "secret-pass"], token: nil)
+            let login = try await Raw.postJSON(
+                url + "/auth/login", ["email": "admin@example.com", "password": "secret-pass"], token: nil)
             let access = try #require(login.json?["data"]?["access_token"]?.stringValue)
             let refresh = try #require(login.json?["data"]?["refresh_token"]?.stringValue)
             await instance.inject(FaultRule(.expireTokens, path: "/schema/snapshot"))
@@ -152,8 +153,12 @@ struct EmulatorFaultTests {
     func faultArguments() {
         #expect(FaultRule(argument: "503@/schema/diffx2") == FaultRule(.status(503), path: "/schema/diff", times: 2))
         #expect(FaultRule(argument: "drop") == FaultRule(.dropConnection))
-        #expect(FaultRule(argument: "delay=1.5s@/schema/apply") == FaultRule(.delayResponse(.milliseconds(1500)), path: "/schema/apply"))
-        #expect(FaultRule(argument: "partial-apply@/schema/applyx*") == FaultRule(.partialApply, path: "/schema/apply", times: nil))
+        #expect(
+            FaultRule(argument: "delay=1.5s@/schema/apply")
+                == FaultRule(.delayResponse(.milliseconds(1500)), path: "/schema/apply"))
+        #expect(
+            FaultRule(argument: "partial-apply@/schema/applyx*")
+                == FaultRule(.partialApply, path: "/schema/apply", times: nil))
         #expect(FaultRule(argument: "explode") == nil)
     }
 }

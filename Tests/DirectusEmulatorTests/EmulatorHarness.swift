@@ -7,6 +7,7 @@ import NIOHTTP1
 import Synchronization
 
 /// Starts an emulator on a free loopback port for the duration of `body`.
+@discardableResult
 func withEmulator<T: Sendable>(
     _ instance: EmulatedInstance, _ body: @Sendable (String) async throws -> T
 ) async throws -> T {
@@ -62,19 +63,25 @@ enum Raw {
     }
 
     static func postJSON(_ url: String, _ value: JSONValue, token: String? = adminToken) async throws -> RawResponse {
-        try await send(.POST, url, token: token, headers: [("Content-Type", "application/json")], body: JSONWriter().bytes(value))
+        try await send(
+            .POST, url, token: token, headers: [("Content-Type", "application/json")], body: JSONWriter().bytes(value))
     }
 
     /// Uploads `value` as a multipart file (`file`, application/json or text/yaml).
-    static func postFile(_ url: String, _ bytes: [UInt8], contentType: String = "application/json", token: String? = adminToken)
+    static func postFile(
+        _ url: String, _ bytes: [UInt8], contentType: String = "application/json", token: String? = adminToken
+    )
         async throws -> RawResponse
     {
         let boundary = "----directus-promoter-\(UUID().uuidString)"
-        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"snapshot\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        var body = Array(
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"snapshot\"\r\nContent-Type: \(contentType)\r\n\r\n"
+                .utf8)
         body += bytes
         body += Array("\r\n--\(boundary)--\r\n".utf8)
         return try await send(
-            .POST, url, token: token, headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")], body: body)
+            .POST, url, token: token, headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+            body: body)
     }
 
     /// JSON when it fits Directus's 1 MB default, a file upload otherwise.

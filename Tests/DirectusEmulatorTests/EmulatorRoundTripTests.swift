@@ -14,7 +14,8 @@ struct EmulatorRoundTripTests {
     }
 
     static let pairs: [Pair] = {
-        guard let text = try? String(contentsOf: Shared.corpus.appendingPathComponent("PAIRS.tsv"), encoding: .utf8) else {
+        guard let text = try? String(contentsOf: Shared.corpus.appendingPathComponent("PAIRS.tsv"), encoding: .utf8)
+        else {
             return []
         }
         return text.split(separator: "\n").dropFirst().map { line in
@@ -39,7 +40,8 @@ struct EmulatorRoundTripTests {
     static func instance(for snapshot: Snapshot) throws -> EmulatedInstance {
         let version = ProductVersionResolver.resolve(snapshot).version?.description ?? "11.17.4"
         let vendor = snapshot.inferredVendor ?? "postgres"
-        return try EmulatedInstance(configuration: .withAdminToken(Raw.adminToken, version: version, vendor: vendor), snapshot: snapshot)
+        return try EmulatedInstance(
+            configuration: .withAdminToken(Raw.adminToken, version: version, vendor: vendor), snapshot: snapshot)
     }
 
     static func run(_ pair: Pair) async throws -> Outcome {
@@ -58,22 +60,27 @@ struct EmulatorRoundTripTests {
                 if !targetVersion.hasSystemFields { upload.removeValue(forKey: "systemFields") }
                 let force = sourceVersion != targetVersion || before.vendor != after.vendor ? "?force=true" : ""
                 let diff = try await Raw.postSnapshot(targetURL + "/schema/diff" + force, .object(upload))
-                #expect(diff.status == 200 || diff.status == 204, "\(pair): diff \(diff.status) \(diff.errorMessage ?? "")")
+                #expect(
+                    diff.status == 200 || diff.status == 204, "\(pair): diff \(diff.status) \(diff.errorMessage ?? "")")
                 if diff.status == 204 { return .converged }
                 let data = try #require(diff.json?["data"])
                 let plannedDiff = try SnapshotDiff(json: try #require(data["diff"]))
                 let targetSnapshot = await target.schema()
                 let limitations = ApplyLimitations.of(plannedDiff, current: targetSnapshot)
-                let inconsistencies = SnapshotConsistency.problems(in: Snapshot(root: upload))
+                let inconsistencies =
+                    SnapshotConsistency.problems(in: Snapshot(root: upload))
                     + SnapshotConsistency.problems(in: targetSnapshot)
                 let apply = try await Raw.postSnapshot(targetURL + "/schema/apply", data)
                 if apply.status != 204 {
-                    #expect(!limitations.isEmpty || !inconsistencies.isEmpty, "\(pair): apply refused: \(apply.errorMessage ?? "")")
+                    #expect(
+                        !limitations.isEmpty || !inconsistencies.isEmpty,
+                        "\(pair): apply refused: \(apply.errorMessage ?? "")")
                     return .explained
                 }
                 let again = try await Raw.postSnapshot(targetURL + "/schema/diff" + force, .object(upload))
                 if again.status == 204 { return .converged }
-                #expect(!limitations.isEmpty || !inconsistencies.isEmpty, "\(pair): left over: \(again.text.prefix(800))")
+                #expect(
+                    !limitations.isEmpty || !inconsistencies.isEmpty, "\(pair): left over: \(again.text.prefix(800))")
                 return .explained
             }
         }

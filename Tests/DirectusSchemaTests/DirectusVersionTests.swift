@@ -6,7 +6,9 @@ import Testing
 struct DirectusVersionTests {
     @Test("parsing and ordering")
     func ordering() throws {
-        let versions = ["9.0.0-rc.93", "9.0.0", "10.8.3", "10.10.0", "11.1.0", "11.12.0", "11.13.0", "11.17.4", "12.2.0"]
+        let versions = [
+            "9.0.0-rc.93", "9.0.0", "10.8.3", "10.10.0", "11.1.0", "11.12.0", "11.13.0", "11.17.4", "12.2.0",
+        ]
         let parsed = try versions.map { try #require(DirectusVersion($0)) }
         #expect(parsed == parsed.sorted())
         #expect(parsed.map(\.description) == versions)

@@ -25,10 +25,13 @@ struct JSONTests {
         #expect(JSONWriter(numberStyle: .javaScript).string(value) == "[1.5,1.5,1000,1000,0,0]")
     }
 
-    @Test("JavaScript number formatting", arguments: [
-        (1e21, "1e+21"), (1e-7, "1e-7"), (123.456, "123.456"), (0.000001, "0.000001"), (255, "255"),
-        (1.5, "1.5"), (-2.5e-10, "-2.5e-10"), (1.2345678901234568e20, "123456789012345680000"), (0.1 + 0.2, "0.30000000000000004"),
-    ])
+    @Test(
+        "JavaScript number formatting",
+        arguments: [
+            (1e21, "1e+21"), (1e-7, "1e-7"), (123.456, "123.456"), (0.000001, "0.000001"), (255, "255"),
+            (1.5, "1.5"), (-2.5e-10, "-2.5e-10"), (1.2345678901234568e20, "123456789012345680000"),
+            (0.1 + 0.2, "0.30000000000000004"),
+        ])
     func javaScriptNumbers(value: Double, expected: String) {
         #expect(JSONNumber(value).javaScriptText == expected)
     }
@@ -40,13 +43,15 @@ struct JSONTests {
         #expect(value.jsonString == #"["a\"b\\c\n\té🚀","é🚀"]"#)
     }
 
-    @Test("syntax errors name line and column", arguments: [
-        ("{\n  \"a\": 1,\n  \"b\": tru\n}", 3, 8),
-        ("[1, 2", 1, 6),
-        ("{\"a\" 1}", 1, 6),
-        ("[01]", 1, 3),
-        ("\"x", 1, 3),
-    ])
+    @Test(
+        "syntax errors name line and column",
+        arguments: [
+            ("{\n  \"a\": 1,\n  \"b\": tru\n}", 3, 8),
+            ("[1, 2", 1, 6),
+            ("{\"a\" 1}", 1, 6),
+            ("[01]", 1, 3),
+            ("\"x", 1, 3),
+        ])
     func syntaxErrors(text: String, line: Int, column: Int) {
         #expect {
             try JSONParser.parse(text)
@@ -64,7 +69,8 @@ struct JSONTests {
 
     @Test("YAML resolves scalars as js-yaml does")
     func yamlScalars() throws {
-        let value = try YAMLReader.read("""
+        let value = try YAMLReader.read(
+            """
             a: yes
             b: true
             c: ~

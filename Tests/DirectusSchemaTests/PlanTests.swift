@@ -85,7 +85,8 @@ struct PlanTests {
         let current = F.snapshot(
             collections: [F.collection("a"), F.collection("gone")],
             fields: [
-                F.field("a", "nullable"), F.field("a", "plain"), F.field("a", "typed"), F.field("a", "longer", maxLength: 10),
+                F.field("a", "nullable"), F.field("a", "plain"), F.field("a", "typed"),
+                F.field("a", "longer", maxLength: 10),
             ],
             relations: [F.relation("a", "typed", to: "gone")],
             systemFields: [["collection": "directus_activity", "field": "timestamp", "schema": ["is_indexed": true]]])

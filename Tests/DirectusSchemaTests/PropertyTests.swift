@@ -25,7 +25,9 @@ enum RandomSnapshots {
         case 2: return .number(JSONNumber(Int.random(in: -1000...100_000, using: &rng)))
         case 3: return .number(JSONNumber(Double(Int.random(in: 0...10_000, using: &rng)) / 8))
         case 4: return .string(words.randomElement(using: &rng)!)
-        case 5: return .array((0..<Int.random(in: 0...3, using: &rng)).map { _ in .string(words.randomElement(using: &rng)!) })
+        case 5:
+            return .array(
+                (0..<Int.random(in: 0...3, using: &rng)).map { _ in .string(words.randomElement(using: &rng)!) })
         default:
             var object = JSONObject()
             for _ in 0..<Int.random(in: 0...3, using: &rng) {
@@ -37,7 +39,8 @@ enum RandomSnapshots {
 
     static func snapshot(seed: UInt64) -> Snapshot {
         var rng = SeededGenerator(seed: seed)
-        var snapshot = Snapshot(directus: "11.17.4", vendor: ["postgres", "mysql", "sqlite"].randomElement(using: &rng))
+        var snapshot = Snapshot(
+            directus: "11.17.4", vendor: ["postgres", "mysql", "sqlite"].randomElement(using: &rng))
         let names = (0..<Int.random(in: 1...6, using: &rng)).map { "c\($0)_\(words.randomElement(using: &rng)!)" }
         var collections: [JSONValue] = []
         var fields: [JSONValue] = []
@@ -75,7 +78,9 @@ enum RandomSnapshots {
         snapshot.collections = collections
         snapshot.fields = fields
         snapshot.relations = relations
-        snapshot.systemFields = [["collection": "directus_activity", "field": "timestamp", "schema": ["is_indexed": true]]]
+        snapshot.systemFields = [
+            ["collection": "directus_activity", "field": "timestamp", "schema": ["is_indexed": true]]
+        ]
         return snapshot
     }
 

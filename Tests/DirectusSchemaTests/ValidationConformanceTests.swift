@@ -10,7 +10,8 @@ struct ValidationConformanceTests {
     static let applyCases = SharedFixtures.files(in: SharedFixtures.conformance.appendingPathComponent("apply"))
 
     static let server: Snapshot = {
-        let value = try? SharedFixtures.readJSON(SharedFixtures.conformance.appendingPathComponent("validate/_server.json"))
+        let value = try? SharedFixtures.readJSON(
+            SharedFixtures.conformance.appendingPathComponent("validate/_server.json"))
         return Snapshot(root: value?.objectValue ?? JSONObject())
     }()
 
@@ -69,7 +70,8 @@ struct ValidationConformanceTests {
         let server = DirectusValidation.Server(version: "11.17.4", vendor: target.vendor ?? "postgres")
         do {
             let decision = try DirectusValidation.validateApply(
-                body, current: target, currentHash: DirectusHash.versionedHash(of: target), server: server, force: force)
+                body, current: target, currentHash: DirectusHash.versionedHash(of: target), server: server, force: force
+            )
             switch decision {
             case .nothing: #expect(expect["decision"] == "nothing")
             case .apply: #expect(expect["decision"] == "apply")
@@ -117,7 +119,9 @@ struct JoiMessageTests {
                 .hasPrefix("\"fields[0].type\" must be one of [bigInteger, boolean, date,") == true)
         #expect(
             reason(["version": 1, "directus": "x", "fields": [["collection": "a", "schema": ["anything": 1]]]]) == nil)
-        #expect(reason(["version": 1, "directus": "x", "systemFields": []], server: Self.oldServer) == "\"systemFields\" is not allowed")
+        #expect(
+            reason(["version": 1, "directus": "x", "systemFields": []], server: Self.oldServer)
+                == "\"systemFields\" is not allowed")
         #expect(reason(["version": 1, "directus": "x", "extra": true]) == "\"extra\" is not allowed")
     }
 
@@ -135,16 +139,36 @@ struct JoiMessageTests {
         }
         let empty: JSONValue = ["collections": [], "fields": [], "systemFields": [], "relations": []]
         #expect(reason(["diff": empty]) == "\"hash\" is required")
-        #expect(reason(["hash": "h", "diff": ["collections": [], "fields": [], "relations": []]]) == "\"diff.systemFields\" is required")
+        #expect(
+            reason(["hash": "h", "diff": ["collections": [], "fields": [], "relations": []]])
+                == "\"diff.systemFields\" is required")
         #expect(reason(["hash": "h", "diff": empty], server: Self.oldServer) == "\"diff.systemFields\" is not allowed")
         #expect(
-            reason(["hash": "h", "diff": ["collections": [["collection": "a", "diff": [["kind": "X"]]]], "fields": [], "systemFields": [], "relations": []]])
+            reason([
+                "hash": "h",
+                "diff": [
+                    "collections": [["collection": "a", "diff": [["kind": "X"]]]], "fields": [], "systemFields": [],
+                    "relations": [],
+                ],
+            ])
                 == "\"diff.collections[0].diff[0].kind\" must be one of [N, D, E, A]")
         #expect(
-            reason(["hash": "h", "diff": ["collections": [["collection": "a", "diff": [["kind": "E", "path": ["x"], "rhs": 1]]]], "fields": [], "systemFields": [], "relations": []]])
+            reason([
+                "hash": "h",
+                "diff": [
+                    "collections": [["collection": "a", "diff": [["kind": "E", "path": ["x"], "rhs": 1]]]],
+                    "fields": [], "systemFields": [], "relations": [],
+                ],
+            ])
                 == "\"diff.collections[0].diff[0].lhs\" is required")
         #expect(
-            reason(["hash": "h", "diff": ["collections": [["collection": "a", "diff": [["kind": "A", "path": ["x"]]]]], "fields": [], "systemFields": [], "relations": []]])
+            reason([
+                "hash": "h",
+                "diff": [
+                    "collections": [["collection": "a", "diff": [["kind": "A", "path": ["x"]]]]], "fields": [],
+                    "systemFields": [], "relations": [],
+                ],
+            ])
                 == "\"diff.collections[0].diff[0].index\" is required")
         #expect(reason(["hash": "x", "diff": empty]) == nil, "an empty diff does nothing")
     }

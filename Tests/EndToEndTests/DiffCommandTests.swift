@@ -7,7 +7,9 @@ import Testing
 struct DiffCommandTests {
     /// Real before/after pairs of the conformance set whose originals (YAML or JSON) are in the corpus.
     static let realCases: [String] = {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: Shared.conformance.appendingPathComponent("diff").path)) ?? []
+        let names =
+            (try? FileManager.default.contentsOfDirectory(
+                atPath: Shared.conformance.appendingPathComponent("diff").path)) ?? []
         return names.filter { $0.hasPrefix("real-") }.sorted().enumerated().filter { $0.offset % 6 == 0 }.map(\.element)
     }()
 
@@ -15,7 +17,9 @@ struct DiffCommandTests {
     static func corpusFile(forConverted relativePath: String) throws -> String {
         let stem = URL(fileURLWithPath: relativePath).deletingPathExtension().lastPathComponent
         let files = try FileManager.default.contentsOfDirectory(atPath: Shared.corpus.path)
-        guard let file = files.first(where: { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent == stem })
+        guard
+            let file = files.first(where: { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent == stem }
+            )
         else { throw CocoaError(.fileNoSuchFile) }
         return Shared.corpus.appendingPathComponent(file).path
     }
@@ -35,7 +39,9 @@ struct DiffCommandTests {
         #expect(result.status == 2, "stderr: \(result.standardError)")
         let printed = try JSONParser.parse(result.standardOutput)
         let expected = try #require(testCase["expect"]?["body"]?["data"]?["diff"])
-        #expect(JSONWriter(numberStyle: .javaScript).string(printed) == JSONWriter(numberStyle: .javaScript).string(expected))
+        #expect(
+            JSONWriter(numberStyle: .javaScript).string(printed)
+                == JSONWriter(numberStyle: .javaScript).string(expected))
     }
 
     @Test("a readable plan of a real pair, exit status 2")
