@@ -81,7 +81,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["DirectusSchema", "directus-promoter"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "DirectusSchema", "directus-promoter",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
