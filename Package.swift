@@ -16,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // Pure: order-preserving JSON, snapshots, the Directus-exact diff, apply, hashes, plans.
@@ -28,7 +29,14 @@ let package = Package(
         ),
         // Pure: pipelines, the promotion state machine, policies.
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
-        .target(name: "PromotionStore", dependencies: ["DirectusSchema", "PromotionCore"]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .target(
+            name: "PromotionStore",
+            dependencies: [
+                "DirectusSchema", "PromotionCore", "CZstd",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .target(
             name: "DirectusClient",
             dependencies: [
@@ -64,6 +72,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema"]),
+        .testTarget(name: "PromotionStoreTests", dependencies: ["PromotionStore", "DirectusSchema", "store-stress"]),
+        // A helper process for the store's multi-process and crash tests.
+        .executableTarget(name: "store-stress", dependencies: ["PromotionStore", "DirectusSchema"]),
         .testTarget(
             name: "DirectusEmulatorTests",
             dependencies: [

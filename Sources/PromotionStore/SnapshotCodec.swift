@@ -1,0 +1,77 @@
+import CZstd
+import Foundation
+
+/// Compresses stored snapshots and diffs with Zstandard.
+///
+/// Why zstd: schema snapshots are repetitive JSON (the same meta keys on every field), which zstd compresses about
+/// as well as xz at many times its speed, and far better than gzip at the same speed; it is Debian's libzstd, and
+/// its prefix mode lets a snapshot be stored as a delta against the previous one (`compress(_:against:)`), which
+/// is what keeps long histories small.
+public enum SnapshotCodec {
+    /// The codec name stored beside each blob.
+    public static let name = "zstd"
+    /// Level 9: about 10 MB/s on a large snapshot with most of level 19's ratio.
+    public static let level: Int32 = 9
+
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Compresses `bytes`; with `base`, as a delta against it (zstd's reference prefix).
+    public static func compress(_ bytes: [UInt8], against base: [UInt8]? = nil) throws(Failure) -> [UInt8] {
+        guard let context = ZSTD_createCCtx() else { throw Failure(description: "zstd: cannot create a context") }
+        defer { ZSTD_freeCCtx(context) }
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        if let base {
+            // A window long enough to reference the whole base.
+            let largest = Double(max(base.count, bytes.count, 1))
+            let windowLog = Int32(min(27, max(10, Int(Foundation.log2(largest)) + 1)))
+            ZSTD_CCtx_setParameter(context, ZSTD_c_windowLog, windowLog)
+            ZSTD_CCtx_setParameter(context, ZSTD_c_enableLongDistanceMatching, 1)
+        }
+        let prefix = base ?? []
+        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
+        let capacity = output.count
+        let written = prefix.withUnsafeBytes { prefixBuffer -> Int in
+            if base != nil {
+                let status = ZSTD_CCtx_refPrefix(context, prefixBuffer.baseAddress, prefixBuffer.count)
+                if ZSTD_isError(status) != 0 { return status }
+            }
+            return bytes.withUnsafeBytes { input in
+                output.withUnsafeMutableBytes { out in
+                    ZSTD_compress2(context, out.baseAddress, capacity, input.baseAddress, input.count)
+                }
+            }
+        }
+        if ZSTD_isError(written) != 0 {
+            throw Failure(description: "zstd: \(String(cString: ZSTD_getErrorName(written)))")
+        }
+        return Array(output.prefix(written))
+    }
+
+    /// Decompresses what `compress` produced (with the same `base` for a delta); `size` is the original length.
+    public static func decompress(_ bytes: [UInt8], size: Int, against base: [UInt8]? = nil) throws(Failure) -> [UInt8]
+    {
+        guard let context = ZSTD_createDCtx() else { throw Failure(description: "zstd: cannot create a context") }
+        defer { ZSTD_freeDCtx(context) }
+        ZSTD_DCtx_setParameter(context, ZSTD_d_windowLogMax, 31)
+        let prefix = base ?? []
+        var output = [UInt8](repeating: 0, count: max(size, 1))
+        let capacity = output.count
+        let read = prefix.withUnsafeBytes { prefixBuffer -> Int in
+            if base != nil {
+                let status = ZSTD_DCtx_refPrefix(context, prefixBuffer.baseAddress, prefixBuffer.count)
+                if ZSTD_isError(status) != 0 { return status }
+            }
+            return bytes.withUnsafeBytes { input in
+                output.withUnsafeMutableBytes { out in
+                    ZSTD_decompressDCtx(context, out.baseAddress, capacity, input.baseAddress, input.count)
+                }
+            }
+        }
+        if ZSTD_isError(read) != 0 { throw Failure(description: "zstd: \(String(cString: ZSTD_getErrorName(read)))") }
+        guard read == size else { throw Failure(description: "zstd: expected \(size) bytes, got \(read)") }
+        return Array(output.prefix(read))
+    }
+}

@@ -1,0 +1,241 @@
+import DirectusSchema
+import Foundation
+import GRDB
+
+extension Store {
+    // MARK: Environments
+
+    /// Records what an environment reported about itself.
+    public func recordEnvironment(
+        name: String, url: String, directusVersion: String?, vendor: String?, at: Date
+    )
+        throws(StoreError)
+    {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO environment (name, url, directus_version, vendor, last_seen_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(name) DO UPDATE SET url = excluded.url,
+                        directus_version = coalesce(excluded.directus_version, directus_version),
+                        vendor = coalesce(excluded.vendor, vendor), last_seen_at = excluded.last_seen_at
+                    """, arguments: [name, url, directusVersion, vendor, Self.seconds(at)])
+        }
+    }
+
+    public func environments() throws(StoreError) -> [EnvironmentRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM environment ORDER BY name").map { row in
+                EnvironmentRecord(
+                    name: row["name"], url: row["url"], directusVersion: row["directus_version"], vendor: row["vendor"],
+                    lastSeenAt: (row["last_seen_at"] as Double?).map(Self.date))
+            }
+        }
+    }
+
+    // MARK: Snapshots
+
+    /// Stores `snapshot` if it is new (content-addressed) and returns its hash.
+    static func storeSnapshot(_ snapshot: Snapshot, in db: Database, at: Date) throws -> (hash: String, isNew: Bool) {
+        let hash = snapshot.contentHash
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
+            return (hash, false)
+        }
+        let bytes = JSONWriter().bytes(snapshot.json)
+        let compressed = try SnapshotCodec.compress(bytes)
+        try db.execute(
+            sql: """
+                INSERT INTO snapshot (hash, directus_version, vendor, size, codec, base_hash, content, first_seen_at)
+                VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+                """,
+            arguments: [
+                hash, snapshot.directus, snapshot.vendor, bytes.count, SnapshotCodec.name, Data(compressed),
+                Self.seconds(at),
+            ])
+        return (hash, true)
+    }
+
+    /// Stores a snapshot (once, however often it is seen) and returns its content hash.
+    @discardableResult
+    public func recordSnapshot(_ snapshot: Snapshot, at: Date) throws(StoreError) -> String {
+        try write { db in try Self.storeSnapshot(snapshot, in: db, at: at).hash }
+    }
+
+    /// The stored snapshot with this content hash.
+    public func snapshot(hash: String) throws(StoreError) -> Snapshot? {
+        try read { db in try Self.loadSnapshot(hash: hash, in: db) }
+    }
+
+    static func loadSnapshot(hash: String, in db: Database) throws -> Snapshot? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE hash = ?", arguments: [hash]) else {
+            return nil
+        }
+        var base: [UInt8]?
+        if let baseHash: String = row["base_hash"] {
+            guard let baseSnapshot = try loadSnapshot(hash: baseHash, in: db) else {
+                throw StoreError.corrupt("snapshot \(hash) is a delta against missing \(baseHash)")
+            }
+            base = JSONWriter().bytes(baseSnapshot.json)
+        }
+        let content: Data = row["content"]
+        let bytes = try SnapshotCodec.decompress(Array(content), size: row["size"], against: base)
+        guard case .object(let root) = try JSONParser.parse(bytes) else {
+            throw StoreError.corrupt("snapshot \(hash) is not an object")
+        }
+        return Snapshot(root: root)
+    }
+
+    /// How many snapshots are stored, and their compressed and original bytes.
+    public func snapshotStorage() throws(StoreError) -> (count: Int, storedBytes: Int, originalBytes: Int) {
+        try read { db in
+            let row = try Row.fetchOne(
+                db,
+                sql:
+                    "SELECT count(*) AS n, coalesce(sum(length(content)), 0) AS c, coalesce(sum(size), 0) AS s FROM snapshot"
+            )
+            return (row?["n"] ?? 0, row?["c"] ?? 0, row?["s"] ?? 0)
+        }
+    }
+
+    // MARK: Observations
+
+    /// Records one poll of an environment: the snapshot it returned (stored once) or the error.
+    public func recordObservation(
+        environment: String, snapshot: Snapshot?, error: String? = nil, at: Date
+    )
+        throws(StoreError) -> ObservationResult
+    {
+        try write { db in
+            let previous = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT snapshot_hash FROM observation WHERE environment = ? AND outcome = 'ok'
+                    ORDER BY id DESC LIMIT 1
+                    """, arguments: [environment])
+            guard let snapshot else {
+                try db.execute(
+                    sql: """
+                        INSERT INTO observation (environment, observed_at, snapshot_hash, outcome, error, changed)
+                        VALUES (?, ?, NULL, 'error', ?, 0)
+                        """, arguments: [environment, Self.seconds(at), error ?? "unknown error"])
+                return ObservationResult(snapshotHash: nil, isNewSnapshot: false, changed: false)
+            }
+            let stored = try Self.storeSnapshot(snapshot, in: db, at: at)
+            let changed = previous != stored.hash
+            try db.execute(
+                sql: """
+                    INSERT INTO observation (environment, observed_at, snapshot_hash, outcome, error, changed)
+                    VALUES (?, ?, ?, 'ok', NULL, ?)
+                    """, arguments: [environment, Self.seconds(at), stored.hash, changed])
+            return ObservationResult(snapshotHash: stored.hash, isNewSnapshot: stored.isNew, changed: changed)
+        }
+    }
+
+    /// Retention: keeps every observation that saw a change or an error, the first and last of each unchanged
+    /// run, and thins the rest to one per `interval`; observations newer than `keepAllAfter` are all kept.
+    /// Returns how many were removed.
+    @discardableResult
+    public func thinObservations(keepAllAfter: Date, interval: TimeInterval) throws(StoreError) -> Int {
+        try write { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, environment, observed_at, outcome, changed FROM observation
+                    WHERE observed_at < ? ORDER BY environment, id
+                    """, arguments: [Self.seconds(keepAllAfter)])
+            var doomed: [Int64] = []
+            var lastKept: [String: Double] = [:]
+            for (offset, row) in rows.enumerated() {
+                let environment: String = row["environment"]
+                let at: Double = row["observed_at"]
+                let isBoundary =
+                    offset + 1 == rows.count || (rows[offset + 1]["environment"] as String) != environment
+                    || (rows[offset + 1]["changed"] as Int) == 1
+                if (row["outcome"] as String) == "error" || (row["changed"] as Int) == 1 || isBoundary
+                    || at - (lastKept[environment] ?? -Double.infinity) >= interval
+                {
+                    lastKept[environment] = at
+                    continue
+                }
+                doomed.append(row["id"])
+            }
+            for chunk in stride(from: 0, to: doomed.count, by: 500) {
+                let ids = doomed[chunk..<min(chunk + 500, doomed.count)]
+                try db.execute(
+                    sql: "DELETE FROM observation WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ",")))",
+                    arguments: StatementArguments(Array(ids)))
+            }
+            return doomed.count
+        }
+    }
+
+    public func observationCount(environment: String) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(
+                db, sql: "SELECT count(*) FROM observation WHERE environment = ?", arguments: [environment]) ?? 0
+        }
+    }
+
+    // MARK: Revisions and diffs
+
+    /// Records a new schema of the source environment (its snapshot must be stored).
+    public func recordRevision(environment: String, snapshotHash: String, at: Date) throws(StoreError) -> RevisionRecord
+    {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
+                arguments: [environment, snapshotHash, Self.seconds(at)])
+            return RevisionRecord(
+                id: db.lastInsertedRowID, environment: environment, snapshotHash: snapshotHash, detectedAt: at)
+        }
+    }
+
+    public func latestRevision() throws(StoreError) -> RevisionRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM revision ORDER BY id DESC LIMIT 1").map(Self.revision)
+        }
+    }
+
+    static func revision(_ row: Row) -> RevisionRecord {
+        RevisionRecord(
+            id: row["id"], environment: row["environment"], snapshotHash: row["snapshot_hash"],
+            detectedAt: date(row["detected_at"]))
+    }
+
+    /// Records the diff Directus computed for a revision on a target, with its classification.
+    public func recordDiff(
+        revisionID: Int64, target: String, directusHash: String, targetSnapshotHash: String, diff: JSONValue,
+        summary: Plan.Summary, at: Date
+    ) throws(StoreError) -> DiffRecord {
+        try write { db in
+            let bytes = JSONWriter().bytes(diff)
+            let compressed = try SnapshotCodec.compress(bytes)
+            try db.execute(
+                sql: """
+                    INSERT INTO diff (revision_id, target, directus_hash, target_snapshot_hash, codec, size, content,
+                        creates, updates, deletes, destructive, computed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    revisionID, target, directusHash, targetSnapshotHash, SnapshotCodec.name, bytes.count,
+                    Data(compressed),
+                    summary.creates, summary.updates, summary.deletes, summary.destructive, Self.seconds(at),
+                ])
+            return DiffRecord(
+                id: db.lastInsertedRowID, revisionID: revisionID, target: target, directusHash: directusHash,
+                targetSnapshotHash: targetSnapshotHash, creates: summary.creates, updates: summary.updates,
+                deletes: summary.deletes, destructive: summary.destructive, computedAt: at)
+        }
+    }
+
+    /// The Directus diff JSON of a stored diff.
+    public func diffContent(id: Int64) throws(StoreError) -> JSONValue? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT size, content FROM diff WHERE id = ?", arguments: [id])
+            else {
+                return nil
+            }
+            let content: Data = row["content"]
+            return try JSONParser.parse(try SnapshotCodec.decompress(Array(content), size: row["size"]))
+        }
+    }
+}

@@ -1,0 +1,277 @@
+import Foundation
+import GRDB
+
+extension Store {
+    // MARK: Promotions
+
+    /// Creates the promotion of a revision to a target, with its first audit event. Idempotent: an existing
+    /// promotion for the same revision and target is returned unchanged.
+    public func createPromotion(
+        revisionID: Int64, target: String, state: String, diffID: Int64?, actor: String, message: String, at: Date
+    ) throws(StoreError) -> PromotionRecord {
+        try write { db in
+            if let existing = try Row.fetchOne(
+                db, sql: "SELECT * FROM promotion WHERE revision_id = ? AND target = ?",
+                arguments: [revisionID, target])
+            {
+                return Self.promotion(existing)
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO promotion (revision_id, target, state, attempts, diff_id, created_at, updated_at)
+                    VALUES (?, ?, ?, 0, ?, ?, ?)
+                    """, arguments: [revisionID, target, state, diffID, Self.seconds(at), Self.seconds(at)])
+            let id = db.lastInsertedRowID
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "promotion.created", environment: target, promotionID: id,
+                message: message,
+                details: nil)
+            return try Self.fetchPromotion(db, id: id)
+        }
+    }
+
+    /// What a transition changes besides the state.
+    public struct TransitionChanges: Sendable {
+        public var attemptsDelta: Int = 0
+        public var diffID: Int64??
+        public var preApplySnapshotHash: String??
+        public var lastError: String??
+
+        public init(
+            attemptsDelta: Int = 0, diffID: Int64?? = nil, preApplySnapshotHash: String?? = nil,
+            lastError: String?? = nil
+        ) {
+            self.attemptsDelta = attemptsDelta
+            self.diffID = diffID
+            self.preApplySnapshotHash = preApplySnapshotHash
+            self.lastError = lastError
+        }
+    }
+
+    /// Moves a promotion from `expected` to `state` and records the event, in one transaction. Fails with
+    /// `stateChanged` when the promotion is no longer in `expected` (another process moved it).
+    @discardableResult
+    public func applyTransition(
+        promotionID: Int64, from expected: String, to state: String, changes: TransitionChanges = TransitionChanges(),
+        actor: String, message: String, details: String? = nil, at: Date
+    ) throws(StoreError) -> PromotionRecord {
+        try write { db in
+            let current = try Self.fetchPromotion(db, id: promotionID)
+            guard current.state == expected else {
+                throw StoreError.stateChanged(promotion: promotionID, expected: expected, found: current.state)
+            }
+            var assignments = ["state = ?", "updated_at = ?", "attempts = attempts + ?"]
+            var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
+            if let diffID = changes.diffID {
+                assignments.append("diff_id = ?")
+                arguments.append(diffID)
+            }
+            if let hash = changes.preApplySnapshotHash {
+                assignments.append("pre_apply_snapshot_hash = ?")
+                arguments.append(hash)
+            }
+            if let lastError = changes.lastError {
+                assignments.append("last_error = ?")
+                arguments.append(lastError)
+            }
+            arguments.append(promotionID)
+            try db.execute(
+                sql: "UPDATE promotion SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+                arguments: StatementArguments(arguments))
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "promotion.\(state)", environment: current.target,
+                promotionID: promotionID,
+                message: message, details: details)
+            return try Self.fetchPromotion(db, id: promotionID)
+        }
+    }
+
+    public func promotion(id: Int64) throws(StoreError) -> PromotionRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM promotion WHERE id = ?", arguments: [id]).map(Self.promotion)
+        }
+    }
+
+    /// Promotions not in one of `finalStates`, oldest first.
+    public func promotionsInFlight(finalStates: Set<String>) throws(StoreError) -> [PromotionRecord] {
+        try read { db in
+            let placeholders = finalStates.map { _ in "?" }.joined(separator: ",")
+            let sql =
+                finalStates.isEmpty
+                ? "SELECT * FROM promotion ORDER BY id"
+                : "SELECT * FROM promotion WHERE state NOT IN (\(placeholders)) ORDER BY id"
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(Array(finalStates))).map(Self.promotion)
+        }
+    }
+
+    /// The promotion history, newest first: `limit` entries, optionally for one target and since a time.
+    public func history(limit: Int, target: String? = nil, since: Date? = nil) throws(StoreError) -> [PromotionRecord] {
+        try read { db in
+            var conditions: [String] = []
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let target {
+                conditions.append("target = ?")
+                arguments.append(target)
+            }
+            if let since {
+                conditions.append("updated_at >= ?")
+                arguments.append(Self.seconds(since))
+            }
+            arguments.append(limit)
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM promotion \(filter) ORDER BY updated_at DESC, id DESC LIMIT ?",
+                arguments: StatementArguments(arguments)
+            ).map(Self.promotion)
+        }
+    }
+
+    /// Counts of promotions by state.
+    public func promotionCounts() throws(StoreError) -> [String: Int] {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM promotion GROUP BY state") {
+                counts[row["state"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    // MARK: Decisions
+
+    /// Records a person's decision (the CLI writes it; the engine reads and consumes it), with its audit event.
+    @discardableResult
+    public func recordDecision(
+        promotionID: Int64, kind: DecisionRecord.Kind, actor: String, comment: String?, allowDestructive: Bool = false,
+        at: Date
+    ) throws(StoreError) -> DecisionRecord {
+        try write { db in
+            let promotion = try Self.fetchPromotion(db, id: promotionID)
+            try db.execute(
+                sql: """
+                    INSERT INTO decision (promotion_id, kind, actor, comment, allow_destructive, decided_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """, arguments: [promotionID, kind.rawValue, actor, comment, allowDestructive, Self.seconds(at)])
+            let id = db.lastInsertedRowID
+            var message = "\(actor) chose to \(kind.rawValue) promotion \(promotionID)"
+            if let comment, !comment.isEmpty { message += ": \(comment)" }
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "decision.\(kind.rawValue)", environment: promotion.target,
+                promotionID: promotionID, message: message, details: nil)
+            return DecisionRecord(
+                id: id, promotionID: promotionID, kind: kind, actor: actor, comment: comment,
+                allowDestructive: allowDestructive, decidedAt: at, consumedAt: nil)
+        }
+    }
+
+    /// Decisions the engine has not acted on yet, oldest first.
+    public func pendingDecisions() throws(StoreError) -> [DecisionRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM decision WHERE consumed_at IS NULL ORDER BY id").map(Self.decision)
+        }
+    }
+
+    public func decisions(promotionID: Int64) throws(StoreError) -> [DecisionRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM decision WHERE promotion_id = ? ORDER BY id", arguments: [promotionID]
+            )
+            .map(Self.decision)
+        }
+    }
+
+    /// Marks a decision as acted on.
+    public func consumeDecision(id: Int64, at: Date) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE decision SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL",
+                arguments: [Self.seconds(at), id])
+        }
+    }
+
+    // MARK: Audit log
+
+    /// Appends an event that belongs to no transition (drift seen, a poll error, a configuration reload).
+    @discardableResult
+    public func appendEvent(
+        kind: String, actor: String, environment: String? = nil, promotionID: Int64? = nil, message: String,
+        details: String? = nil, at: Date
+    ) throws(StoreError) -> Int64 {
+        try write { db in
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: kind, environment: environment, promotionID: promotionID,
+                message: message,
+                details: details)
+            return db.lastInsertedRowID
+        }
+    }
+
+    /// The events of one promotion, in order.
+    public func events(promotionID: Int64) throws(StoreError) -> [EventRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM event WHERE promotion_id = ? ORDER BY id", arguments: [promotionID]
+            )
+            .map(Self.event)
+        }
+    }
+
+    /// The newest events, newest first.
+    public func recentEvents(limit: Int, kind: String? = nil) throws(StoreError) -> [EventRecord] {
+        try read { db in
+            if let kind {
+                return try Row.fetchAll(
+                    db, sql: "SELECT * FROM event WHERE kind = ? ORDER BY id DESC LIMIT ?", arguments: [kind, limit]
+                ).map(Self.event)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM event ORDER BY id DESC LIMIT ?", arguments: [limit]).map(
+                Self.event)
+        }
+    }
+
+    public func eventCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM event") ?? 0 }
+    }
+
+    // MARK: Rows
+
+    static func insertEvent(
+        _ db: Database, at: Date, actor: String, kind: String, environment: String?, promotionID: Int64?,
+        message: String,
+        details: String?
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO event (at, actor, kind, environment, promotion_id, message, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [seconds(at), actor, kind, environment, promotionID, message, details])
+    }
+
+    static func fetchPromotion(_ db: Database, id: Int64) throws -> PromotionRecord {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM promotion WHERE id = ?", arguments: [id]) else {
+            throw StoreError.notFound("promotion \(id)")
+        }
+        return promotion(row)
+    }
+
+    static func promotion(_ row: Row) -> PromotionRecord {
+        PromotionRecord(
+            id: row["id"], revisionID: row["revision_id"], target: row["target"], state: row["state"],
+            attempts: row["attempts"], diffID: row["diff_id"], preApplySnapshotHash: row["pre_apply_snapshot_hash"],
+            lastError: row["last_error"], createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+    }
+
+    static func decision(_ row: Row) -> DecisionRecord {
+        DecisionRecord(
+            id: row["id"], promotionID: row["promotion_id"],
+            kind: DecisionRecord.Kind(rawValue: row["kind"]) ?? .cancel,
+            actor: row["actor"], comment: row["comment"], allowDestructive: row["allow_destructive"],
+            decidedAt: date(row["decided_at"]), consumedAt: (row["consumed_at"] as Double?).map(date))
+    }
+
+    static func event(_ row: Row) -> EventRecord {
+        EventRecord(
+            id: row["id"], at: date(row["at"]), actor: row["actor"], kind: row["kind"], environment: row["environment"],
+            promotionID: row["promotion_id"], message: row["message"], details: row["details"])
+    }
+}

@@ -1,0 +1,110 @@
+import DirectusSchema
+import Foundation
+import GRDB
+
+/// The state database: snapshot history, diffs, promotions, decisions and the audit log, in SQLite.
+///
+/// One `Store` owns the database. It runs the migrations when opened; each write method is one transaction named
+/// for its intent; it never hands out a connection. WAL mode lets the daemon and CLI commands (separate processes)
+/// read while one writes; writers wait for each other up to the busy timeout instead of failing.
+public final class Store: Sendable {
+    let writer: any DatabaseWriter
+
+    private init(writer: any DatabaseWriter) throws(StoreError) {
+        self.writer = writer
+        do {
+            try StoreMigrations.migrator.migrate(writer)
+        } catch {
+            throw StoreError.database("migrating the state database: \(error)")
+        }
+    }
+
+    static func configuration() -> Configuration {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return configuration
+    }
+
+    /// Opens (creating if needed) the database at `path`: the directory is made 0700, the file 0600.
+    public static func open(path: String) throws(StoreError) -> Store {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let manager = FileManager.default
+        do {
+            if !manager.fileExists(atPath: directory) {
+                try manager.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            }
+            if !manager.fileExists(atPath: path) {
+                guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                    throw StoreError.database("cannot create \(path)")
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database("preparing \(directory): \(error.localizedDescription)")
+        }
+        do {
+            return try Store(writer: try DatabasePool(path: path, configuration: configuration()))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database("opening \(path): \(error)")
+        }
+    }
+
+    /// A private in-memory database (tests, `plan`).
+    public static func inMemory() throws(StoreError) -> Store {
+        do {
+            return try Store(writer: try DatabaseQueue(configuration: configuration()))
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    /// The migrations applied, in order.
+    public func appliedMigrations() throws(StoreError) -> [String] {
+        try read { db in try StoreMigrations.migrator.appliedMigrations(db) }
+    }
+
+    /// `PRAGMA integrity_check`: `ok` when the file is sound.
+    public func integrityCheck() throws(StoreError) -> String {
+        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+    }
+
+    // MARK: Transactions
+
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.write(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError.database(error.message ?? "\(error)")
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch let error as DatabaseError {
+            throw StoreError.database(error.message ?? "\(error)")
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    static func seconds(_ date: Date) -> Double { date.timeIntervalSince1970 }
+    static func date(_ seconds: Double) -> Date { Date(timeIntervalSince1970: seconds) }
+}

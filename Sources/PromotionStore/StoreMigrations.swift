@@ -1,0 +1,122 @@
+import GRDB
+
+/// The state database's schema, as versioned migrations. A migration is never edited once shipped: a change is a
+/// new migration.
+enum StoreMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-history-and-promotions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE environment (
+                        name TEXT PRIMARY KEY NOT NULL,
+                        url TEXT NOT NULL,
+                        directus_version TEXT,
+                        vendor TEXT,
+                        last_seen_at REAL
+                    ) STRICT;
+
+                    -- Content-addressed snapshots: stored once, however often seen.
+                    CREATE TABLE snapshot (
+                        hash TEXT PRIMARY KEY NOT NULL CHECK (length(hash) = 64),
+                        directus_version TEXT,
+                        vendor TEXT,
+                        size INTEGER NOT NULL CHECK (size >= 0),
+                        codec TEXT NOT NULL,
+                        -- A delta against this snapshot, when set.
+                        base_hash TEXT REFERENCES snapshot(hash),
+                        content BLOB NOT NULL,
+                        first_seen_at REAL NOT NULL
+                    ) STRICT;
+
+                    CREATE TABLE observation (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        environment TEXT NOT NULL REFERENCES environment(name),
+                        observed_at REAL NOT NULL,
+                        snapshot_hash TEXT REFERENCES snapshot(hash),
+                        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error')),
+                        error TEXT,
+                        -- Whether the snapshot differs from the environment's previous successful observation.
+                        changed INTEGER NOT NULL CHECK (changed IN (0, 1)),
+                        CHECK ((outcome = 'ok') = (snapshot_hash IS NOT NULL))
+                    ) STRICT;
+                    CREATE INDEX observation_by_environment ON observation(environment, observed_at);
+
+                    -- Each new schema seen on the source environment.
+                    CREATE TABLE revision (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        environment TEXT NOT NULL REFERENCES environment(name),
+                        snapshot_hash TEXT NOT NULL REFERENCES snapshot(hash),
+                        detected_at REAL NOT NULL
+                    ) STRICT;
+                    CREATE INDEX revision_by_time ON revision(detected_at);
+
+                    CREATE TABLE diff (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        revision_id INTEGER NOT NULL REFERENCES revision(id),
+                        target TEXT NOT NULL REFERENCES environment(name),
+                        directus_hash TEXT NOT NULL,
+                        target_snapshot_hash TEXT NOT NULL REFERENCES snapshot(hash),
+                        codec TEXT NOT NULL,
+                        size INTEGER NOT NULL,
+                        content BLOB NOT NULL,
+                        creates INTEGER NOT NULL,
+                        updates INTEGER NOT NULL,
+                        deletes INTEGER NOT NULL,
+                        destructive INTEGER NOT NULL,
+                        computed_at REAL NOT NULL
+                    ) STRICT;
+                    CREATE INDEX diff_by_revision ON diff(revision_id, target);
+
+                    CREATE TABLE promotion (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        revision_id INTEGER NOT NULL REFERENCES revision(id),
+                        target TEXT NOT NULL REFERENCES environment(name),
+                        state TEXT NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                        diff_id INTEGER REFERENCES diff(id),
+                        pre_apply_snapshot_hash TEXT REFERENCES snapshot(hash),
+                        last_error TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        UNIQUE (revision_id, target)
+                    ) STRICT;
+                    CREATE INDEX promotion_by_target ON promotion(target, updated_at);
+                    CREATE INDEX promotion_by_state ON promotion(state);
+                    CREATE INDEX promotion_by_time ON promotion(updated_at);
+
+                    CREATE TABLE decision (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        promotion_id INTEGER NOT NULL REFERENCES promotion(id),
+                        kind TEXT NOT NULL CHECK (kind IN ('approve', 'reject', 'retry', 'cancel')),
+                        actor TEXT NOT NULL,
+                        comment TEXT,
+                        allow_destructive INTEGER NOT NULL DEFAULT 0,
+                        decided_at REAL NOT NULL,
+                        -- Set when the engine has acted on the decision.
+                        consumed_at REAL
+                    ) STRICT;
+                    CREATE INDEX decision_by_promotion ON decision(promotion_id);
+
+                    -- The append-only audit log.
+                    CREATE TABLE event (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        at REAL NOT NULL,
+                        actor TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        environment TEXT REFERENCES environment(name),
+                        promotion_id INTEGER REFERENCES promotion(id),
+                        message TEXT NOT NULL,
+                        details TEXT
+                    ) STRICT;
+                    CREATE INDEX event_by_promotion ON event(promotion_id, id);
+                    CREATE INDEX event_by_time ON event(at);
+                    CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+                        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+                        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                    """)
+        }
+        return migrator
+    }
+}

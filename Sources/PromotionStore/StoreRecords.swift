@@ -1,0 +1,105 @@
+import Foundation
+
+/// A promotion as stored: one revision carried to one target.
+public struct PromotionRecord: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var revisionID: Int64
+    public var target: String
+    public var state: String
+    public var attempts: Int
+    public var diffID: Int64?
+    public var preApplySnapshotHash: String?
+    public var lastError: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+}
+
+/// One entry of the audit log.
+public struct EventRecord: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var at: Date
+    /// `daemon`, or the Unix user that ran a CLI command.
+    public var actor: String
+    public var kind: String
+    public var environment: String?
+    public var promotionID: Int64?
+    public var message: String
+    /// Extra structured details (JSON text).
+    public var details: String?
+}
+
+/// A manual decision about a promotion.
+public struct DecisionRecord: Sendable, Equatable, Identifiable {
+    public enum Kind: String, Sendable {
+        case approve, reject, retry, cancel
+    }
+
+    public var id: Int64
+    public var promotionID: Int64
+    public var kind: Kind
+    public var actor: String
+    public var comment: String?
+    public var allowDestructive: Bool
+    public var decidedAt: Date
+    public var consumedAt: Date?
+}
+
+/// A stored diff and its classification.
+public struct DiffRecord: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var revisionID: Int64
+    public var target: String
+    public var directusHash: String
+    public var targetSnapshotHash: String
+    public var creates: Int
+    public var updates: Int
+    public var deletes: Int
+    public var destructive: Int
+    public var computedAt: Date
+}
+
+/// A revision: a new schema seen on the source environment.
+public struct RevisionRecord: Sendable, Equatable, Identifiable {
+    public var id: Int64
+    public var environment: String
+    public var snapshotHash: String
+    public var detectedAt: Date
+}
+
+/// What recording a poll found.
+public struct ObservationResult: Sendable, Equatable {
+    /// The snapshot's content hash (nil for a failed poll).
+    public var snapshotHash: String?
+    /// The snapshot was not stored before.
+    public var isNewSnapshot: Bool
+    /// The environment's schema differs from its previous successful observation.
+    public var changed: Bool
+}
+
+/// An environment as last seen.
+public struct EnvironmentRecord: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public var directusVersion: String?
+    public var vendor: String?
+    public var lastSeenAt: Date?
+}
+
+/// Why a store operation failed.
+public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A conditional write found another state than expected (someone else moved the promotion).
+    case stateChanged(promotion: Int64, expected: String, found: String)
+    case notFound(String)
+    case corrupt(String)
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .stateChanged(let promotion, let expected, let found):
+            "promotion \(promotion) is \(found), not \(expected): someone else changed it"
+        case .notFound(let what): "\(what) not found"
+        case .corrupt(let what): "the state database is damaged: \(what)"
+        case .database(let message): "state database error: \(message)"
+        }
+    }
+}
