@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "directus-promoter", targets: ["directus-promoter"]),
+        .executable(name: "directus-promoter-bench", targets: ["directus-promoter-bench"]),
         .library(name: "DirectusSchema", targets: ["DirectusSchema"]),
     ],
     dependencies: [
@@ -73,6 +74,8 @@ let package = Package(
         ),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema"]),
         .testTarget(name: "PromotionStoreTests", dependencies: ["PromotionStore", "DirectusSchema", "store-stress"]),
+        // Benchmarks: swift run -c release directus-promoter-bench store
+        .executableTarget(name: "directus-promoter-bench", dependencies: ["PromotionStore", "DirectusSchema"]),
         // A helper process for the store's multi-process and crash tests.
         .executableTarget(name: "store-stress", dependencies: ["PromotionStore", "DirectusSchema"]),
         .testTarget(

@@ -1,0 +1,129 @@
+import DirectusSchema
+import Foundation
+import PromotionStore
+
+// Benchmarks, printed with the machine they ran on. Build in release mode:
+//   swift run -c release directus-promoter-bench store [--write docs/benchmarks.md]
+
+struct Machine {
+    static var description: String {
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+            .split(separator: "\n").first { $0.hasPrefix("model name") }?
+            .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
+        let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, Swift release build"
+    }
+}
+
+/// The median of `runs` timings of `body`, in milliseconds.
+func measure(runs: Int = 25, _ body: () throws -> Void) rethrows -> Double {
+    var timings: [Double] = []
+    for _ in 0..<runs {
+        let start = ContinuousClock.now
+        try body()
+        let elapsed = ContinuousClock.now - start
+        timings.append(Double(elapsed.components.attoseconds) / 1e15 + Double(elapsed.components.seconds) * 1000)
+    }
+    return timings.sorted()[timings.count / 2]
+}
+
+func format(_ milliseconds: Double) -> String { String(format: "%.2f ms", milliseconds) }
+
+func storeBenchmark() throws -> [String] {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("bench-\(UUID().uuidString)")
+    let path = directory.appendingPathComponent("state.sqlite").path
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let store = try Store.open(path: path)
+    let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+    for name in ["development", "staging", "production"] {
+        try store.recordEnvironment(
+            name: name, url: "https://\(name).example.com", directusVersion: "11.17.4", vendor: "postgres", at: t0)
+    }
+    let hash = try store.recordSnapshot(Snapshot(directus: "11.17.4", vendor: "postgres"), at: t0)
+    let states = ["applied", "applied", "applied", "applied", "rejected", "superseded", "failed", "applied"]
+    let fillStart = ContinuousClock.now
+    // 100,000 promotions, 10 events each: 1,000,000 events, in batches of 5,000 promotions.
+    for batch in 0..<20 {
+        var promotions: [HistoryImport.Promotion] = []
+        for index in 0..<5000 {
+            let n = batch * 5000 + index
+            let created = t0.addingTimeInterval(Double(n) * 600)
+            let target = n % 2 == 0 ? "staging" : "production"
+            let events = (0..<10).map { step in
+                (
+                    kind: "promotion.step\(step)", actor: step == 3 ? "alice" : "daemon",
+                    message: "step \(step) of promotion \(n)",
+                    at: created.addingTimeInterval(Double(step))
+                )
+            }
+            promotions.append(
+                .init(
+                    target: target, state: states[n % states.count], attempts: 1, createdAt: created,
+                    updatedAt: created.addingTimeInterval(10), events: events))
+        }
+        try store.importHistory(
+            HistoryImport(sourceEnvironment: "development", snapshotHash: hash, promotions: promotions))
+    }
+    let fill = ContinuousClock.now - fillStart
+    // A few in flight, as status shows them.
+    for (offset, state) in ["awaiting_approval", "applying", "planned"].enumerated() {
+        let revision = try store.recordRevision(
+            environment: "development", snapshotHash: hash, at: t0.addingTimeInterval(1e8 + Double(offset)))
+        _ = try store.createPromotion(
+            revisionID: revision.id, target: "production", state: state, diffID: nil, actor: "daemon", message: state,
+            at: t0.addingTimeInterval(1e8))
+    }
+    let finals: Set<String> = ["applied", "rejected", "superseded", "failed", "cancelled"]
+    let status = try measure {
+        _ = try store.promotionsInFlight(finalStates: finals)
+        _ = try store.history(limit: 10)
+        _ = try store.promotionCounts()
+    }
+    let inFlight = try measure { _ = try store.promotionsInFlight(finalStates: finals) }
+    let historyLatest = try measure { _ = try store.history(limit: 50) }
+    let historyTarget = try measure { _ = try store.history(limit: 50, target: "production") }
+    let historySince = try measure { _ = try store.history(limit: 1000, since: t0.addingTimeInterval(99_000 * 600)) }
+    let events = try measure { _ = try store.events(promotionID: 54_321) }
+    let counts = try measure(runs: 5) { _ = try store.promotionCounts() }
+    let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    return [
+        "Store: 100,000 promotions and \(try store.eventCount()) events (filled in \(fill)), database \(size / (1 << 20)) MiB.",
+        "",
+        "| Query | Median of 25 |",
+        "|---|---|",
+        "| `status` (in flight + latest 10 + counts by state) | \(format(status)) |",
+        "| promotions in flight | \(format(inFlight)) |",
+        "| `history --limit 50` | \(format(historyLatest)) |",
+        "| `history --env production --limit 50` | \(format(historyTarget)) |",
+        "| `history --since` (last 1,000) | \(format(historySince)) |",
+        "| `show ID` events of one promotion | \(format(events)) |",
+        "| counts by state (full scan, median of 5) | \(format(counts)) |",
+    ]
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+let writeTarget = arguments.firstIndex(of: "--write").flatMap {
+    arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil
+}
+let which = arguments.first { !$0.hasPrefix("--") && $0 != writeTarget } ?? "store"
+var lines = ["Machine: \(Machine.description)", "Run: \(Date())", ""]
+switch which {
+case "store": lines += try storeBenchmark()
+default:
+    FileHandle.standardError.write(Data("unknown benchmark \(which); available: store\n".utf8))
+    exit(2)
+}
+let report = lines.joined(separator: "\n")
+print(report)
+if let writeTarget {
+    let section = "## Store queries\n\n" + report + "\n"
+    var document = (try? String(contentsOfFile: writeTarget, encoding: .utf8)) ?? "# Benchmarks\n\n"
+    if let range = document.range(of: "## Store queries\n") {
+        let end = document[range.upperBound...].range(of: "\n## ")?.lowerBound ?? document.endIndex
+        document.replaceSubrange(range.lowerBound..<end, with: section)
+    } else {
+        document += "\n" + section
+    }
+    try document.write(toFile: writeTarget, atomically: true, encoding: .utf8)
+}
