@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
 
 /// A client for one Directus instance's schema API: auth, timeouts, retries of safe calls, uploads, typed errors.
@@ -128,7 +129,7 @@ public actor DirectusClient {
                 }
                 return answer
             case .failure(let error):
-                if !call.isIdempotent, call.body != nil, error.isTransportFailure {
+                if !call.isIdempotent, call.body != nil, error.isTransportFailure, !notSent(error) {
                     throw DirectusClientError.applyOutcomeUnknown(reason: error.description)
                 }
                 if error.isTransient && attempt < attempts {
@@ -143,6 +144,14 @@ public actor DirectusClient {
             }
         }
     }
+
+    /// Whether a transport failure happened before the request could leave (no connection, TLS refused).
+    private func notSent(_ error: DirectusClientError) -> Bool {
+        guard case .unreachable(_, let reason) = error else { return false }
+        return reason.hasPrefix(Self.connectFailurePrefix)
+    }
+
+    static let connectFailurePrefix = "could not connect: "
 
     private func pause(_ delay: Duration) async throws(DirectusClientError) {
         do {
@@ -224,7 +233,7 @@ public actor DirectusClient {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
                 return .timeout(operation: operation, after: endpoint.requestTimeout)
             case .connectTimeout, .tlsHandshakeTimeout:
-                return .unreachable(url: endpoint.url, reason: "connection timed out")
+                return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "connection timed out")
             case .remoteConnectionClosed:
                 return .unreachable(
                     url: endpoint.url, reason: "the connection was closed before the answer was complete")
@@ -232,7 +241,12 @@ public actor DirectusClient {
                 return .unreachable(url: endpoint.url, reason: "\(httpError)")
             }
         }
-        if error is NIOSSLError { return .unreachable(url: endpoint.url, reason: "TLS: \(error)") }
+        if error is NIOSSLError || error is NIOSSLExtraError || String(describing: type(of: error)).contains("SSL") {
+            return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "TLS: \(error)")
+        }
+        if error is NIOConnectionError || error is IOError {
+            return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "\(error)")
+        }
         return .unreachable(url: endpoint.url, reason: "\(error)")
     }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Serves an `EmulatedInstance` over HTTP/1.1 on a host and port (port 0 picks a free one).
 public struct EmulatorServer: Sendable {
@@ -9,22 +10,38 @@ public struct EmulatorServer: Sendable {
     public let port: Int
     /// Bodies larger than this are refused outright (the connection is closed).
     public var hardBodyLimit: Int
+    /// Serve HTTPS with this certificate and key (PEM files) instead of plain HTTP.
+    public var tls: (certificatePath: String, privateKeyPath: String)?
 
-    public init(instance: EmulatedInstance, host: String = "127.0.0.1", port: Int = 0, hardBodyLimit: Int = 256 << 20) {
+    public init(
+        instance: EmulatedInstance, host: String = "127.0.0.1", port: Int = 0, hardBodyLimit: Int = 256 << 20,
+        tls: (certificatePath: String, privateKeyPath: String)? = nil
+    ) {
         self.instance = instance
         self.host = host
         self.port = port
         self.hardBodyLimit = hardBodyLimit
+        self.tls = tls
     }
 
     /// Binds, calls `onReady` with the base URL (`http://127.0.0.1:PORT`), then serves until the task is cancelled.
     public func run(onReady: @Sendable (String) async -> Void = { _ in }) async throws {
+        var sslContext: NIOSSLContext?
+        if let tls {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)))
+            sslContext = try NIOSSLContext(configuration: configuration)
+        }
         let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .bind(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let sslContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
                         wrappingChannelSynchronously: channel)
@@ -32,7 +49,7 @@ public struct EmulatorServer: Sendable {
             }
         let boundPort = serverChannel.channel.localAddress?.port ?? port
         let displayHost = host.contains(":") ? "[\(host)]" : host
-        await onReady("http://\(displayHost):\(boundPort)")
+        await onReady("\(tls == nil ? "http" : "https")://\(displayHost):\(boundPort)")
         try await withTaskCancellationHandler {
             try await withThrowingDiscardingTaskGroup { group in
                 try await serverChannel.executeThenClose { inbound in

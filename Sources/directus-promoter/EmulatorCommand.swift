@@ -55,6 +55,12 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "Inject a fault (see above). Repeatable.")
     var faults: [String] = []
 
+    @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (needs --tls-key).")
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     func validate() throws {
         for fault in faults where FaultRule(argument: fault) == nil {
             throw ValidationError("--fault \(fault): not a fault (try 503@/schema/diff, drop, delay=2s, partial-apply)")
@@ -63,6 +69,9 @@ struct EmulatorCommand: AsyncParsableCommand {
             throw ValidationError("--directus-version \(directusVersion): not a version like 11.17.4")
         }
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a port number") }
+        if (tlsCertificate == nil) != (tlsKey == nil) {
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
     }
 
     func run() async throws {
@@ -85,7 +94,10 @@ struct EmulatorCommand: AsyncParsableCommand {
         for fault in faults {
             if let rule = FaultRule(argument: fault) { await instance.inject(rule) }
         }
-        let server = EmulatorServer(instance: instance, host: host, port: port)
+        let tls = tlsCertificate.flatMap { certificate in
+            tlsKey.map { (certificatePath: certificate, privateKeyPath: $0) }
+        }
+        let server = EmulatorServer(instance: instance, host: host, port: port, tls: tls)
         try await withSignalCancellation {
             try await server.run { url in
                 FileHandle.standardOutput.write(Data((url + "\n").utf8))

@@ -21,6 +21,14 @@ struct ClientFailureTests {
             default: return false
             }
         }
+        // An apply that never left (no connection) is plainly unreachable: nothing to find out.
+        let pending = PendingDiff(hash: "h", diff: SnapshotDiff(), raw: SnapshotDiff().json())
+        await #expect {
+            try await client.apply(pending)
+        } throws: { error in
+            if case .unreachable = error as? DirectusClientError { return true }
+            return false
+        }
         let slow = try makeEmulator()
         await slow.inject(FaultRule(.delayResponse(.seconds(3)), path: "/server/info"))
         try await withEmulator(slow) { url in

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import DirectusClient
 import DirectusEmulator
 import DirectusSchema
@@ -8,12 +9,13 @@ import Synchronization
 /// Starts an emulator on a free loopback port for the duration of `body`.
 @discardableResult
 func withEmulator<T: Sendable>(
-    _ instance: EmulatedInstance, _ body: @Sendable (String) async throws -> T
+    _ instance: EmulatedInstance, tls: (certificatePath: String, privateKeyPath: String)? = nil,
+    _ body: @Sendable (String) async throws -> T
 ) async throws -> T {
     let (urls, continuation) = AsyncStream.makeStream(of: String.self)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
-            try await EmulatorServer(instance: instance, port: 0).run { url in continuation.yield(url) }
+            try await EmulatorServer(instance: instance, port: 0, tls: tls).run { url in continuation.yield(url) }
             return nil
         }
         var iterator = urls.makeAsyncIterator()
@@ -64,6 +66,9 @@ final class LogCapture: Sendable {
     }
 }
 
+/// The process's HTTP client, as the daemon makes it.
+let testHTTPClient = DirectusHTTP.makeClient(connectTimeout: .seconds(5))
+
 let adminToken = "client-test-admin-token-3f9a"
 let adminPassword = "client-test-password-77c1"
 
@@ -112,5 +117,6 @@ func makeClient(
 ) -> DirectusClient {
     var endpoint = DirectusEndpoint(url: url, authentication: auth, requestTimeout: timeout)
     configure(&endpoint)
-    return DirectusClient(endpoint: endpoint, logger: logs.logger(), sleep: sleeps.sleep, jitter: { $0 })
+    return DirectusClient(
+        endpoint: endpoint, httpClient: testHTTPClient, logger: logs.logger(), sleep: sleeps.sleep, jitter: { $0 })
 }
