@@ -92,7 +92,19 @@ extension Store {
         }
     }
 
-    /// Promotions not in one of `finalStates`, oldest first.
+    /// Promotions in one of `states` (the active ones, for `status`), oldest first. Uses the state index.
+    public func promotions(inStates states: Set<String>) throws(StoreError) -> [PromotionRecord] {
+        guard !states.isEmpty else { return [] }
+        return try read { db in
+            let placeholders = states.map { _ in "?" }.joined(separator: ",")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM promotion WHERE state IN (\(placeholders)) ORDER BY id",
+                arguments: StatementArguments(Array(states))
+            ).map(Self.promotion)
+        }
+    }
+
+    /// Promotions not in one of `finalStates`, oldest first (a scan; prefer `promotions(inStates:)`).
     public func promotionsInFlight(finalStates: Set<String>) throws(StoreError) -> [PromotionRecord] {
         try read { db in
             let placeholders = finalStates.map { _ in "?" }.joined(separator: ",")

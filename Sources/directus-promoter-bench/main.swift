@@ -75,12 +75,16 @@ func storeBenchmark() throws -> [String] {
             at: t0.addingTimeInterval(1e8))
     }
     let finals: Set<String> = ["applied", "rejected", "superseded", "failed", "cancelled"]
+    let active: Set<String> = [
+        "queued", "planned", "awaiting_approval", "approved", "applying", "verifying", "blocked",
+    ]
     let status = try measure {
-        _ = try store.promotionsInFlight(finalStates: finals)
+        _ = try store.promotions(inStates: active)
         _ = try store.history(limit: 10)
         _ = try store.promotionCounts()
     }
-    let inFlight = try measure { _ = try store.promotionsInFlight(finalStates: finals) }
+    let inFlight = try measure { _ = try store.promotions(inStates: active) }
+    let inFlightScan = try measure { _ = try store.promotionsInFlight(finalStates: finals) }
     let historyLatest = try measure { _ = try store.history(limit: 50) }
     let historyTarget = try measure { _ = try store.history(limit: 50, target: "production") }
     let historySince = try measure { _ = try store.history(limit: 1000, since: t0.addingTimeInterval(99_000 * 600)) }
@@ -88,12 +92,15 @@ func storeBenchmark() throws -> [String] {
     let counts = try measure(runs: 5) { _ = try store.promotionCounts() }
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     return [
-        "Store: 100,000 promotions and \(try store.eventCount()) events (filled in \(fill)), database \(size / (1 << 20)) MiB.",
+        "Store: 100,000 promotions and \(try store.eventCount()) events (filled in "
+            + String(format: "%.1f s", Double(fill.components.seconds) + Double(fill.components.attoseconds) / 1e18)
+            + "), database \(size / (1 << 20)) MiB.",
         "",
         "| Query | Median of 25 |",
         "|---|---|",
         "| `status` (in flight + latest 10 + counts by state) | \(format(status)) |",
-        "| promotions in flight | \(format(inFlight)) |",
+        "| promotions in flight (by active state, indexed) | \(format(inFlight)) |",
+        "| promotions in flight (not in a final state, a scan) | \(format(inFlightScan)) |",
         "| `history --limit 50` | \(format(historyLatest)) |",
         "| `history --env production --limit 50` | \(format(historyTarget)) |",
         "| `history --since` (last 1,000) | \(format(historySince)) |",

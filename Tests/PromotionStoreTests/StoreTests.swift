@@ -164,6 +164,8 @@ struct StoreTests {
         #expect(try store.history(limit: 10, target: "production").count == 1)
         #expect(try store.history(limit: 10, target: "staging").isEmpty)
         #expect(try store.promotionCounts() == ["approved": 1])
+        #expect(try store.promotions(inStates: ["approved", "applying"]).map(\.id) == [promotion.id])
+        #expect(try store.promotions(inStates: ["applied"]).isEmpty)
     }
 
     @Test("the audit log is append-only")
