@@ -74,8 +74,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema"]),
-        .testTarget(name: "PromotionStoreTests", dependencies: ["PromotionStore", "DirectusSchema", "store-stress"]),
+        // Helpers shared by the test targets: the shared folder, the emulator harness, a manual clock.
+        .target(name: "TestSupport", dependencies: ["DirectusEmulator", "DirectusSchema"], path: "Tests/TestSupport"),
+        .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema", "TestSupport"]),
+        .testTarget(
+            name: "PromotionStoreTests",
+            dependencies: ["PromotionStore", "DirectusSchema", "TestSupport", "store-stress"]),
         // Benchmarks: swift run -c release directus-promoter-bench store
         .executableTarget(name: "directus-promoter-bench", dependencies: ["PromotionStore", "DirectusSchema"]),
         // A helper process for the store's multi-process and crash tests.
@@ -83,7 +87,7 @@ let package = Package(
         .testTarget(
             name: "DirectusEmulatorTests",
             dependencies: [
-                "DirectusEmulator", "DirectusSchema",
+                "DirectusEmulator", "DirectusSchema", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -92,7 +96,7 @@ let package = Package(
         .testTarget(
             name: "DirectusClientTests",
             dependencies: [
-                "DirectusClient", "DirectusEmulator", "DirectusSchema",
+                "DirectusClient", "DirectusEmulator", "DirectusSchema", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -100,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "DirectusSchema", "directus-promoter",
+                "DirectusSchema", "directus-promoter", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -81,21 +81,20 @@ public final class Store: Sendable {
 
     // MARK: Transactions
 
+    /// One write transaction.
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
-        do {
-            return try writer.write(body)
-        } catch let error as StoreError {
-            throw error
-        } catch let error as DatabaseError {
-            throw StoreError.database(error.message ?? "\(error)")
-        } catch {
-            throw StoreError.database("\(error)")
-        }
+        try storeErrors { try writer.write(body) }
     }
 
+    /// One read, on a snapshot of the database.
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        try storeErrors { try writer.read(body) }
+    }
+
+    /// Runs `operation`, turning whatever it throws into a `StoreError`.
+    private func storeErrors<T>(_ operation: () throws -> T) throws(StoreError) -> T {
         do {
-            return try writer.read(body)
+            return try operation()
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {

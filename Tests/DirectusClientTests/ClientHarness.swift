@@ -5,33 +5,7 @@ import DirectusSchema
 import Foundation
 import Logging
 import Synchronization
-
-/// Starts an emulator on a free loopback port for the duration of `body`.
-@discardableResult
-func withEmulator<T: Sendable>(
-    _ instance: EmulatedInstance, tls: (certificatePath: String, privateKeyPath: String)? = nil,
-    _ body: @Sendable (String) async throws -> T
-) async throws -> T {
-    let (urls, continuation) = AsyncStream.makeStream(of: String.self)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await EmulatorServer(instance: instance, port: 0, tls: tls).run { url in continuation.yield(url) }
-            return nil
-        }
-        var iterator = urls.makeAsyncIterator()
-        guard let url = await iterator.next() else { throw CocoaError(.featureUnsupported) }
-        let result = try await body(url)
-        group.cancelAll()
-        return result
-    }
-}
-
-/// A clock the test moves by hand (the emulator's).
-final class ManualClock: Sendable {
-    private let seconds = Mutex<Double>(1_800_000_000)
-    var now: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
-    func advance(by delta: Double) { seconds.withLock { $0 += delta } }
-}
+import TestSupport
 
 /// Records the waits the client asks for, without waiting.
 final class RecordedSleeps: Sendable {
@@ -73,9 +47,7 @@ let adminToken = "client-test-admin-token-3f9a"
 let adminPassword = "client-test-password-77c1"
 
 let baseSnapshot: Snapshot = {
-    let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("shared/directus/fixtures/tests__e2e__tests__fields__change__snapshot.json")
+    let url = Shared.fixtures.appendingPathComponent("tests__e2e__tests__fields__change__snapshot.json")
     var snapshot =
         (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot)
         ?? Snapshot(directus: "11.17.4", vendor: "postgres")

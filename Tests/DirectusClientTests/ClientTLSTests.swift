@@ -1,6 +1,7 @@
 import DirectusClient
 import DirectusEmulator
 import Foundation
+import TestSupport
 import Testing
 
 /// HTTPS: verification on by default, a private CA bundle, and the loudly logged escape hatch.

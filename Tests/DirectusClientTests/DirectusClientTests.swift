@@ -2,6 +2,7 @@ import DirectusClient
 import DirectusEmulator
 import DirectusSchema
 import Foundation
+import TestSupport
 import Testing
 
 @Suite("Client calls against the emulator")

@@ -1,4 +1,5 @@
 import DirectusSchema
+import TestSupport
 
 /// Deterministic large snapshots: collections with realistic metadata, fields with options and translations.
 enum GeneratedSnapshots {

@@ -5,17 +5,13 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import TestSupport
 import Testing
 
-/// A clock the test moves by hand.
-final class TestClock: Sendable {
-    private let seconds = Mutex<Double>(1_800_000_000)
-    var now: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
-    func advance(by delta: Double) { seconds.withLock { $0 += delta } }
-}
+typealias TestClock = ManualClock
 
 let fixtureSnapshot: Snapshot = {
-    let url = Shared.root.appendingPathComponent("directus/fixtures/tests__e2e__tests__fields__change__snapshot.json")
+    let url = Shared.fixtures.appendingPathComponent("tests__e2e__tests__fields__change__snapshot.json")
     // An 11.10 export from Directus's own tests, labelled as the emulator's version so uploads need no force.
     var snapshot =
         (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DirectusEmulator
 import DirectusSchema
 import Foundation
+import TestSupport
 import Testing
 
 /// The conformance cases, posted over real HTTP to a running emulator.

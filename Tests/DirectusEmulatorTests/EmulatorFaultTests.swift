@@ -3,6 +3,7 @@ import DirectusEmulator
 import DirectusSchema
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 /// Each fault kind, and what a client sees.

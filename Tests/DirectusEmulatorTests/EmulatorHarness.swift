@@ -5,30 +5,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Synchronization
-
-/// Starts an emulator on a free loopback port for the duration of `body`.
-@discardableResult
-func withEmulator<T: Sendable>(
-    _ instance: EmulatedInstance, _ body: @Sendable (String) async throws -> T
-) async throws -> T {
-    let (urls, continuation) = AsyncStream.makeStream(of: String.self)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask {
-            try await EmulatorServer(instance: instance, port: 0).run { url in continuation.yield(url) }
-            return nil
-        }
-        var iterator = urls.makeAsyncIterator()
-        guard let url = await iterator.next() else { throw HarnessError("the emulator did not start") }
-        let result = try await body(url)
-        group.cancelAll()
-        return result
-    }
-}
-
-struct HarnessError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
+import TestSupport
 
 /// A raw HTTP exchange, for checking exact statuses and bodies.
 struct RawResponse: Sendable {
@@ -94,19 +71,8 @@ enum Raw {
     }
 }
 
-/// `../shared` beside the checkout.
-enum Shared {
-    static let root: URL = {
-        if let override = ProcessInfo.processInfo.environment["DIRECTUS_PROMOTER_SHARED"] {
-            return URL(fileURLWithPath: override)
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
-    static var corpus: URL { root.appendingPathComponent("corpus") }
-    static var conformance: URL { root.appendingPathComponent("conformance") }
-
+/// Conformance files, parsed once per run.
+extension Shared {
     private static let cache = Mutex<[String: JSONValue]>([:])
 
     /// A file of the conformance set, parsed once per run.

@@ -1,6 +1,7 @@
 import DirectusEmulator
 import DirectusSchema
 import Foundation
+import TestSupport
 import Testing
 
 /// Promotion between two emulators, over HTTP, for every real before/after pair of the corpus (PAIRS.tsv):

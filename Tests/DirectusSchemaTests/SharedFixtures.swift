@@ -1,22 +1,12 @@
 import DirectusSchema
 import Foundation
 import Synchronization
+import TestSupport
 
 /// Locates `../shared` (beside the repository; read-only) and reads its cases.
 enum SharedFixtures {
-    /// The shared folder: `$DIRECTUS_PROMOTER_SHARED` when set, else `../shared` beside the checkout.
-    static let root: URL = {
-        if let override = ProcessInfo.processInfo.environment["DIRECTUS_PROMOTER_SHARED"] {
-            return URL(fileURLWithPath: override)
-        }
-        // Tests/DirectusSchemaTests/SharedFixtures.swift → repository root → ../shared
-        return URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
-    static var conformance: URL { root.appendingPathComponent("conformance") }
-    static var corpus: URL { root.appendingPathComponent("corpus") }
+    static var conformance: URL { Shared.conformance }
+    static var corpus: URL { Shared.corpus }
 
     static func files(in folder: URL, suffix: String = ".json") -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []

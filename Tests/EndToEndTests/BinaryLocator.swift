@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// Runs the built `directus-promoter` binary, which sits beside the test bundle.
 enum Binary {
@@ -43,18 +44,4 @@ enum Binary {
             status: process.terminationStatus, standardOutput: String(decoding: outData, as: UTF8.self),
             standardError: String(decoding: errData, as: UTF8.self))
     }
-}
-
-/// `../shared` beside the checkout.
-enum Shared {
-    static let root: URL = {
-        if let override = ProcessInfo.processInfo.environment["DIRECTUS_PROMOTER_SHARED"] {
-            return URL(fileURLWithPath: override)
-        }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
-    }()
-
-    static var corpus: URL { root.appendingPathComponent("corpus") }
-    static var conformance: URL { root.appendingPathComponent("conformance") }
 }

@@ -1,5 +1,6 @@
 import DirectusSchema
 import Foundation
+import TestSupport
 import Testing
 
 /// `directus-promoter diff` as a user runs it: the built binary on real corpus files.

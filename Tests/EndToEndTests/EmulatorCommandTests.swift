@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DirectusSchema
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 /// `directus-promoter emulator` as a real process.

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The committed `.swift-format` is the style: `swift format lint --strict` must find nothing.

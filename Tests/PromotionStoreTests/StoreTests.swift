@@ -1,6 +1,7 @@
 import DirectusSchema
 import Foundation
 import PromotionStore
+import TestSupport
 import Testing
 
 let t0 = Date(timeIntervalSince1970: 1_800_000_000)
