@@ -1,0 +1,255 @@
+/// The life of one promotion: revision R carried to target T. A value that takes events and returns the
+/// action the daemon must carry out; it does no I/O, so every (state, event) pair can be tested.
+///
+/// ```
+/// queued → planning → awaitingApproval → approved → applying → verifying → applied
+///                 ↘ applied (already in sync)   ↑ stale → planning (diff again)
+/// ```
+/// Exits: rejected, superseded, cancelled (final); failed (retry may help or not); blocked (needs a person).
+public struct PromotionStateMachine: Sendable, Equatable {
+    public enum State: String, Sendable, Equatable, CaseIterable {
+        /// Waiting for the gate: R is not yet applied and verified upstream.
+        case queued
+        /// Diffing the source schema against the target.
+        case planning
+        /// The plan has changes and waits for enough approvals.
+        case awaitingApproval = "awaiting_approval"
+        /// Approved (or automatic): about to take the pre-apply snapshot and diff again.
+        case approved
+        /// The apply is being sent.
+        case applying
+        /// Diffing again after the apply (or after an apply whose outcome is unknown).
+        case verifying
+        /// The target was changed by someone else since the diff: diff again.
+        case stale
+        /// Verified on the target. Final.
+        case applied
+        /// A person rejected it. Final.
+        case rejected
+        /// A newer revision replaced it before it started applying. Final.
+        case superseded
+        /// A person cancelled it. Final.
+        case cancelled
+        /// The apply was refused or did not take; `retryable` says whether trying again may help.
+        case failed
+        /// Needs a person: version or vendor mismatch without force, not an admin, wrong credentials.
+        case blocked
+
+        /// Final states take no more events.
+        public var isFinal: Bool { [.applied, .rejected, .superseded, .cancelled].contains(self) }
+
+        /// States a newer revision may still replace: nothing has been sent to the target yet.
+        public var isSupersedable: Bool {
+            [.queued, .planning, .awaitingApproval, .approved, .stale, .failed, .blocked].contains(self)
+        }
+    }
+
+    /// What a diff against the target found.
+    public enum PlanResult: Sendable, Equatable {
+        /// 204: the target already has R.
+        case inSync
+        /// Changes; `contentKey` identifies the diff's content (not Directus's hash, which moves with any change).
+        case changes(contentKey: String, destructive: Bool)
+    }
+
+    /// What sending the apply gave.
+    public enum ApplyOutcome: Sendable, Equatable {
+        /// 204: Directus applied it.
+        case accepted
+        /// The answer was lost (timeout, dropped connection): only a new diff can tell.
+        case unknown
+        /// The hash no longer matches: the target changed since the diff.
+        case stale
+        /// Directus refused or failed it.
+        case refused(reason: String, retryable: Bool)
+    }
+
+    public enum Event: Sendable, Equatable {
+        /// R is applied and verified upstream (and any window or soak time allows it).
+        case gateOpened
+        case planned(PlanResult)
+        /// The fresh diff taken right before applying.
+        case preparedForApply(PlanResult)
+        case applyFinished(ApplyOutcome)
+        /// The diff after the apply: in sync or not.
+        case verified(inSync: Bool)
+        case approvalRecorded(actor: String, allowDestructive: Bool)
+        case rejectionRecorded(actor: String)
+        case cancelRequested(actor: String)
+        case retryRequested(actor: String)
+        case newerRevisionDetected
+        /// A condition that needs a person (mismatch, forbidden, credentials).
+        case blockedBy(reason: String)
+        /// A planning failure that is not transient (a transient one is simply tried again next tick).
+        case planningFailed(reason: String, retryable: Bool)
+    }
+
+    /// What the daemon must do next.
+    public enum Action: Sendable, Equatable {
+        case none
+        /// Diff the source snapshot against the target (POST /schema/diff) and report `planned`.
+        case computeDiff
+        /// Tell people an approval is needed.
+        case requestApproval
+        /// Take the target's pre-apply snapshot, diff again, and report `preparedForApply`.
+        case prepareApply
+        /// Send the apply with the fresh hash, once; report `applyFinished`.
+        case apply
+        /// Diff again; report `verified`.
+        case verify
+        /// The promotion ended; record and notify.
+        case finish(State)
+        /// The promotion needs a person; record and notify.
+        case alert(String)
+    }
+
+    /// An event the current state does not take.
+    public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
+        public var state: State
+        public var event: Event
+        public var description: String { "a promotion that is \(state.rawValue) does not take \(event)" }
+    }
+
+    public private(set) var state: State
+    public let policy: ApprovalPolicy
+    /// The content of the diff people approved (or the automatic policy accepted).
+    public private(set) var approvedContentKey: String?
+    /// The content of the latest plan.
+    public private(set) var plannedContentKey: String?
+    public private(set) var plannedDestructive = false
+    /// Distinct approvers of the current plan.
+    public private(set) var approvers: [String] = []
+    public private(set) var destructiveAllowed = false
+    public private(set) var lastError: String?
+    public private(set) var retryable = false
+    /// Whether a destructive plan needs an explicit `--allow-destructive` approval.
+    public let destructiveNeedsExplicitApproval: Bool
+
+    public init(
+        state: State = .queued, policy: ApprovalPolicy, destructiveNeedsExplicitApproval: Bool = false
+    ) {
+        self.state = state
+        self.policy = policy
+        self.destructiveNeedsExplicitApproval = destructiveNeedsExplicitApproval
+    }
+
+    /// Feeds one event; returns the action, or throws when the state does not take the event.
+    public mutating func handle(_ event: Event) throws(Rejection) -> Action {
+        let reject = Rejection(state: state, event: event)
+        if state.isFinal { throw reject }
+        switch (state, event) {
+        // A person may cancel, and a newer revision may replace, anything not yet sent.
+        case (_, .cancelRequested) where state != .applying && state != .verifying:
+            state = .cancelled
+            return .finish(.cancelled)
+        case (_, .newerRevisionDetected) where state.isSupersedable:
+            state = .superseded
+            return .finish(.superseded)
+        case (_, .blockedBy(let reason)) where state != .applying && state != .verifying:
+            state = .blocked
+            lastError = reason
+            return .alert(reason)
+
+        case (.queued, .gateOpened):
+            state = .planning
+            return .computeDiff
+
+        case (.planning, .planned(let result)), (.stale, .planned(let result)):
+            return plan(result)
+        case (.planning, .planningFailed(let reason, let canRetry)),
+            (.stale, .planningFailed(let reason, let canRetry)):
+            state = .failed
+            lastError = reason
+            retryable = canRetry
+            return .alert(reason)
+
+        case (.awaitingApproval, .approvalRecorded(let actor, let allowDestructive)):
+            if !approvers.contains(actor) { approvers.append(actor) }
+            destructiveAllowed = destructiveAllowed || allowDestructive
+            if approvers.count >= policy.requiredApprovals && (!needsDestructiveConsent || destructiveAllowed) {
+                state = .approved
+                approvedContentKey = plannedContentKey
+                return .prepareApply
+            }
+            return .none
+        case (.awaitingApproval, .rejectionRecorded):
+            state = .rejected
+            return .finish(.rejected)
+
+        case (.approved, .preparedForApply(.inSync)):
+            state = .applied
+            return .finish(.applied)
+        case (.approved, .preparedForApply(.changes(let key, let destructive))):
+            if key == approvedContentKey {
+                state = .applying
+                return .apply
+            }
+            // The target moved: what would be applied is not what was approved.
+            plannedContentKey = key
+            plannedDestructive = destructive
+            return requireApprovalAgain()
+
+        case (.applying, .applyFinished(.accepted)), (.applying, .applyFinished(.unknown)):
+            state = .verifying
+            return .verify
+        case (.applying, .applyFinished(.stale)):
+            state = .stale
+            return .computeDiff
+        case (.applying, .applyFinished(.refused(let reason, let canRetry))):
+            state = .failed
+            lastError = reason
+            retryable = canRetry
+            return .alert(reason)
+
+        case (.verifying, .verified(inSync: true)):
+            state = .applied
+            return .finish(.applied)
+        case (.verifying, .verified(inSync: false)):
+            state = .failed
+            lastError = "the target still differs after the apply"
+            retryable = true
+            return .alert(lastError!)
+
+        case (.failed, .retryRequested), (.blocked, .retryRequested):
+            state = .planning
+            lastError = nil
+            return .computeDiff
+
+        default:
+            throw reject
+        }
+    }
+
+    private var needsDestructiveConsent: Bool { destructiveNeedsExplicitApproval && plannedDestructive }
+
+    /// A fresh plan: in sync ends it; changes wait for approval unless the policy (and the destructive rule)
+    /// let them go ahead, or they are exactly what was already approved.
+    private mutating func plan(_ result: PlanResult) -> Action {
+        switch result {
+        case .inSync:
+            state = .applied
+            return .finish(.applied)
+        case .changes(let key, let destructive):
+            plannedContentKey = key
+            plannedDestructive = destructive
+            if key == approvedContentKey {
+                state = .approved
+                return .prepareApply
+            }
+            return requireApprovalAgain()
+        }
+    }
+
+    private mutating func requireApprovalAgain() -> Action {
+        approvers = []
+        destructiveAllowed = false
+        approvedContentKey = nil
+        if policy.isAutomatic && !needsDestructiveConsent {
+            state = .approved
+            approvedContentKey = plannedContentKey
+            return .prepareApply
+        }
+        state = .awaitingApproval
+        return .requestApproval
+    }
+}
