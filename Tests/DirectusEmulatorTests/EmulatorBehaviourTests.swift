@@ -213,6 +213,19 @@ struct EmulatorAuthTests {
         }
     }
 
+    @Test("12.2 caps uploads: 413 CONTENT_TOO_LARGE")
+    func uploadCap() async throws {
+        var configuration = EmulatorConfiguration.withAdminToken(Raw.adminToken, version: "12.2.0")
+        configuration.maxUploadSize = 1_000
+        let instance = try EmulatedInstance(configuration: configuration, snapshot: fixtureSnapshot)
+        try await withEmulator(instance) { url in
+            let response = try await Raw.postFile(url + "/schema/diff?force", JSONWriter().bytes(fixtureSnapshot.json))
+            #expect(response.status == 413)
+            #expect(response.errorCode == "CONTENT_TOO_LARGE")
+            #expect(response.errorMessage == "Uploaded content is too large.")
+        }
+    }
+
     @Test("before 9.23 there is no schema API")
     func noSchemaAPIBefore923() async throws {
         try await withEmulator(try makeInstance(version: "9.22.4")) { url in
