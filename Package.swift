@@ -77,7 +77,7 @@ let package = Package(
         // Helpers shared by the test targets: the shared folder, the emulator harness, a manual clock.
         .target(name: "TestSupport", dependencies: ["DirectusEmulator", "DirectusSchema"], path: "Tests/TestSupport"),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema", "TestSupport"]),
-        .testTarget(name: "PromotionCoreTests", dependencies: ["PromotionCore"]),
+        .testTarget(name: "PromotionCoreTests", dependencies: ["PromotionCore", "DirectusSchema", "TestSupport"]),
         .testTarget(
             name: "PromotionStoreTests",
             dependencies: ["PromotionStore", "DirectusSchema", "TestSupport", "store-stress"]),
