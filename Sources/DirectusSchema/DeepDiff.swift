@@ -37,7 +37,7 @@ public enum DeepDiff {
                 let other = rightKeys.count > 8 ? rightPositions[key] : rightKeys.firstIndex(of: key)
                 path.append(.key(key))
                 if let other, rightKeys[other] != nil {
-                    walk(leftValue, right[position: other].value, path: &path, into: &changes)
+                    walk(leftValue, right[other].value, path: &path, into: &changes)
                     rightKeys[other] = nil
                 } else {
                     walk(leftValue, nil, path: &path, into: &changes)
@@ -47,7 +47,7 @@ public enum DeepDiff {
             for (offset, key) in rightKeys.enumerated() {
                 guard let key, !key.isEmpty else { continue }
                 path.append(.key(key))
-                walk(nil, right[position: offset].value, path: &path, into: &changes)
+                walk(nil, right[offset].value, path: &path, into: &changes)
                 path.removeLast()
             }
         case (.array(let left), .array(let right)):
@@ -75,11 +75,6 @@ public enum DeepDiff {
             }
         }
     }
-}
-
-extension JSONObject {
-    /// The entry at a storage position (used where the position is already known).
-    subscript(position position: Int) -> Element { self[position] }
 }
 
 extension JSONValue {

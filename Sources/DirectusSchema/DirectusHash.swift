@@ -29,17 +29,6 @@ public enum DirectusHash {
         return serializer.finish()
     }
 
-    /// object-hash of a plain JSON value on its own (the value is the first object serialised).
-    public static func objectHash(_ value: JSONValue) -> String {
-        var serializer = Serializer()
-        if case .object(let object) = value {
-            serializer.writeObject(object, first: true)
-        } else {
-            serializer.serialize(value)
-        }
-        return serializer.finish()
-    }
-
     static let firstObjectBlock =
         "string:9:prototype:Undefined,string:9:__proto__:object:3:string:9:prototype:Undefined,"
         + "string:9:__proto__:Null,string:11:constructor:fn:string:8:[native]string:20:function-name:Objectobject:0:,,"

@@ -77,8 +77,6 @@ private struct Run {
 
     var collections: [JSONValue]
     var fields: [JSONValue]
-    /// Refusals passed over (`skipsRefusedOperations`).
-    var skipped: [SnapshotApplier.Failure] = []
 
     // Indexes, so that large diffs apply in linear time.
     typealias Key = [IdentityIndex.Atom]
@@ -176,8 +174,8 @@ private struct Run {
         do {
             try operation(&self)
         } catch {
+            // Passed over when replaying recorded decisions (`skipsRefusedOperations`).
             if !options.skipsRefusedOperations { throw error }
-            skipped.append(error)
         }
     }
 

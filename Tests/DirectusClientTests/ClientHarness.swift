@@ -46,15 +46,7 @@ let testHTTPClient = DirectusHTTP.makeClient(connectTimeout: .seconds(5))
 let adminToken = "client-test-admin-token-3f9a"
 let adminPassword = "client-test-password-77c1"
 
-let baseSnapshot: Snapshot = {
-    let url = Shared.fixtures.appendingPathComponent("tests__e2e__tests__fields__change__snapshot.json")
-    var snapshot =
-        (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot)
-        ?? Snapshot(directus: "11.17.4", vendor: "postgres")
-    snapshot.root["directus"] = "11.17.4"
-    snapshot.root["vendor"] = "postgres"
-    return snapshot
-}()
+let baseSnapshot: Snapshot = Fixtures.fieldsChange
 
 /// `baseSnapshot` with one more field on `city`.
 func withExtraField(_ snapshot: Snapshot = baseSnapshot, name: String = "population") -> Snapshot {

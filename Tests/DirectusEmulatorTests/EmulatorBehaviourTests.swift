@@ -10,16 +10,7 @@ import Testing
 
 typealias TestClock = ManualClock
 
-let fixtureSnapshot: Snapshot = {
-    let url = Shared.fixtures.appendingPathComponent("tests__e2e__tests__fields__change__snapshot.json")
-    // An 11.10 export from Directus's own tests, labelled as the emulator's version so uploads need no force.
-    var snapshot =
-        (try? SnapshotLoader.load(contentsOfFile: url.path).snapshot)
-        ?? Snapshot(directus: "11.17.4", vendor: "postgres")
-    snapshot.root["directus"] = "11.17.4"
-    snapshot.root["vendor"] = "postgres"
-    return snapshot
-}()
+let fixtureSnapshot: Snapshot = Fixtures.fieldsChange
 
 func makeInstance(
     version: String = "11.17.4", snapshot: Snapshot? = fixtureSnapshot, clock: TestClock = TestClock(),
