@@ -26,12 +26,11 @@ public struct EmulatorServer: Sendable {
 
     /// Binds, calls `onReady` with the base URL (`http://127.0.0.1:PORT`), then serves until the task is cancelled.
     public func run(onReady: @Sendable (String) async -> Void = { _ in }) async throws {
-        var sslContext: NIOSSLContext?
-        if let tls {
+        let sslContext: NIOSSLContext? = try tls.map { tls in
             let configuration = TLSConfiguration.makeServerConfiguration(
                 certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificatePath).map { .certificate($0) },
                 privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKeyPath, format: .pem)))
-            sslContext = try NIOSSLContext(configuration: configuration)
+            return try NIOSSLContext(configuration: configuration)
         }
         let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)

@@ -11,8 +11,8 @@ enum StressProcess {
 
     /// Starts a helper; its standard output is collected in a file the caller reads afterwards.
     static func start(_ arguments: [String], output: URL) throws -> Process {
-        FileManager.default.createFile(atPath: output.path, contents: nil)
-        FileManager.default.createFile(atPath: output.appendingPathExtension("err").path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.appendingPathExtension("err").path, contents: nil)
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
