@@ -63,7 +63,10 @@ let package = Package(
         ),
         .target(
             name: "PromotionDaemon",
-            dependencies: ["DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient"]
+            dependencies: [
+                "DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient",
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "directus-promoter",
@@ -98,6 +101,15 @@ let package = Package(
             name: "DirectusClientTests",
             dependencies: [
                 "DirectusClient", "DirectusEmulator", "DirectusSchema", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "PromotionDaemonTests",
+            dependencies: [
+                "PromotionDaemon", "PromotionStore", "PromotionCore", "DirectusClient", "DirectusEmulator",
+                "DirectusSchema", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -71,8 +71,8 @@ public struct PromotionStateMachine: Sendable, Equatable {
         /// The fresh diff taken right before applying.
         case preparedForApply(PlanResult)
         case applyFinished(ApplyOutcome)
-        /// The diff after the apply: in sync or not.
-        case verified(inSync: Bool)
+        /// The diff after the apply (or after an apply whose outcome is unknown).
+        case verified(PlanResult)
         case approvalRecorded(actor: String, allowDestructive: Bool)
         case rejectionRecorded(actor: String)
         case cancelRequested(actor: String)
@@ -110,25 +110,50 @@ public struct PromotionStateMachine: Sendable, Equatable {
         public var description: String { "a promotion that is \(state.rawValue) does not take \(event)" }
     }
 
+    /// What the machine remembers besides its state; persisted with it, so a restarted daemon rebuilds the
+    /// machine exactly.
+    public struct Memory: Sendable, Equatable, Codable {
+        /// The content of the diff people approved (or the automatic policy accepted).
+        public var approvedContentKey: String?
+        /// The content of the latest plan.
+        public var plannedContentKey: String?
+        public var plannedDestructive = false
+        /// Distinct approvers of the current plan.
+        public var approvers: [String] = []
+        public var destructiveAllowed = false
+        public var lastError: String?
+        public var retryable = false
+        /// The last apply's answer was lost: a verification that finds the approved diff untouched means it
+        /// never took effect, so sending it again is safe.
+        public var applyOutcomeUnknown = false
+        /// Applies sent for the current approval whose outcome was unknown and that did not take effect.
+        public var unconfirmedApplies = 0
+
+        public init() {}
+    }
+
+    /// How many lost applies that did not take effect are sent again before giving up.
+    public static let maxUnconfirmedApplies = 3
+
     public private(set) var state: State
+    public private(set) var memory: Memory
     public let policy: ApprovalPolicy
-    /// The content of the diff people approved (or the automatic policy accepted).
-    public private(set) var approvedContentKey: String?
-    /// The content of the latest plan.
-    public private(set) var plannedContentKey: String?
-    public private(set) var plannedDestructive = false
-    /// Distinct approvers of the current plan.
-    public private(set) var approvers: [String] = []
-    public private(set) var destructiveAllowed = false
-    public private(set) var lastError: String?
-    public private(set) var retryable = false
+    public var approvedContentKey: String? { memory.approvedContentKey }
+    public var plannedContentKey: String? { memory.plannedContentKey }
+    public var plannedDestructive: Bool { memory.plannedDestructive }
+    public var approvers: [String] { memory.approvers }
+    public var destructiveAllowed: Bool { memory.destructiveAllowed }
+    public var lastError: String? { memory.lastError }
+    public var retryable: Bool { memory.retryable }
     /// Whether a destructive plan needs an explicit `--allow-destructive` approval.
     public let destructiveNeedsExplicitApproval: Bool
 
     public init(
-        state: State = .queued, policy: ApprovalPolicy, destructiveNeedsExplicitApproval: Bool = false
+        state: State = .queued, memory: Memory = Memory(), policy: ApprovalPolicy,
+        destructiveNeedsExplicitApproval: Bool = false
     ) {
         self.state = state
+        self.memory = memory
         self.policy = policy
         self.destructiveNeedsExplicitApproval = destructiveNeedsExplicitApproval
     }
@@ -147,7 +172,7 @@ public struct PromotionStateMachine: Sendable, Equatable {
             return .finish(.superseded)
         case (_, .blockedBy(let reason)) where state != .applying && state != .verifying:
             state = .blocked
-            lastError = reason
+            memory.lastError = reason
             return .alert(reason)
 
         case (.queued, .gateOpened):
@@ -159,16 +184,16 @@ public struct PromotionStateMachine: Sendable, Equatable {
         case (.planning, .planningFailed(let reason, let canRetry)),
             (.stale, .planningFailed(let reason, let canRetry)):
             state = .failed
-            lastError = reason
-            retryable = canRetry
+            memory.lastError = reason
+            memory.retryable = canRetry
             return .alert(reason)
 
         case (.awaitingApproval, .approvalRecorded(let actor, let allowDestructive)):
-            if !approvers.contains(actor) { approvers.append(actor) }
-            destructiveAllowed = destructiveAllowed || allowDestructive
+            if !memory.approvers.contains(actor) { memory.approvers.append(actor) }
+            memory.destructiveAllowed = destructiveAllowed || allowDestructive
             if approvers.count >= policy.requiredApprovals && (!needsDestructiveConsent || destructiveAllowed) {
                 state = .approved
-                approvedContentKey = plannedContentKey
+                memory.approvedContentKey = plannedContentKey
                 return .prepareApply
             }
             return .none
@@ -185,34 +210,57 @@ public struct PromotionStateMachine: Sendable, Equatable {
                 return .apply
             }
             // The target moved: what would be applied is not what was approved.
-            plannedContentKey = key
-            plannedDestructive = destructive
+            memory.plannedContentKey = key
+            memory.plannedDestructive = destructive
             return requireApprovalAgain()
 
-        case (.applying, .applyFinished(.accepted)), (.applying, .applyFinished(.unknown)):
+        case (.applying, .applyFinished(.accepted)):
             state = .verifying
+            memory.applyOutcomeUnknown = false
+            return .verify
+        case (.applying, .applyFinished(.unknown)):
+            state = .verifying
+            memory.applyOutcomeUnknown = true
             return .verify
         case (.applying, .applyFinished(.stale)):
             state = .stale
             return .computeDiff
         case (.applying, .applyFinished(.refused(let reason, let canRetry))):
             state = .failed
-            lastError = reason
-            retryable = canRetry
+            memory.lastError = reason
+            memory.retryable = canRetry
             return .alert(reason)
 
-        case (.verifying, .verified(inSync: true)):
+        case (.verifying, .verified(.inSync)):
             state = .applied
+            memory.applyOutcomeUnknown = false
             return .finish(.applied)
-        case (.verifying, .verified(inSync: false)):
+        case (.verifying, .verified(.changes(let key, _)))
+        where memory.applyOutcomeUnknown && key == approvedContentKey
+            && memory.unconfirmedApplies + 1 < Self.maxUnconfirmedApplies:
+            // The answer was lost and the target still shows exactly the approved diff: the apply never took
+            // effect, so sending it again cannot apply it twice.
+            memory.unconfirmedApplies += 1
+            memory.applyOutcomeUnknown = false
+            state = .approved
+            return .prepareApply
+        case (.verifying, .verified(.changes(let key, let destructive))):
             state = .failed
-            lastError = "the target still differs after the apply"
-            retryable = true
-            return .alert(lastError!)
+            memory.plannedContentKey = key
+            memory.plannedDestructive = destructive
+            memory.lastError =
+                memory.applyOutcomeUnknown && key == approvedContentKey
+                ? "the apply's answer was lost \(Self.maxUnconfirmedApplies) times and it never took effect"
+                : "the target still differs after the apply"
+            memory.applyOutcomeUnknown = false
+            memory.retryable = true
+            return .alert(memory.lastError ?? "")
 
         case (.failed, .retryRequested), (.blocked, .retryRequested):
             state = .planning
-            lastError = nil
+            memory.lastError = nil
+            memory.retryable = false
+            memory.unconfirmedApplies = 0
             return .computeDiff
 
         default:
@@ -230,8 +278,8 @@ public struct PromotionStateMachine: Sendable, Equatable {
             state = .applied
             return .finish(.applied)
         case .changes(let key, let destructive):
-            plannedContentKey = key
-            plannedDestructive = destructive
+            memory.plannedContentKey = key
+            memory.plannedDestructive = destructive
             if key == approvedContentKey {
                 state = .approved
                 return .prepareApply
@@ -241,12 +289,12 @@ public struct PromotionStateMachine: Sendable, Equatable {
     }
 
     private mutating func requireApprovalAgain() -> Action {
-        approvers = []
-        destructiveAllowed = false
-        approvedContentKey = nil
+        memory.approvers = []
+        memory.destructiveAllowed = false
+        memory.approvedContentKey = nil
         if policy.isAutomatic && !needsDestructiveConsent {
             state = .approved
-            approvedContentKey = plannedContentKey
+            memory.approvedContentKey = plannedContentKey
             return .prepareApply
         }
         state = .awaitingApproval

@@ -22,6 +22,17 @@ extension Store {
         }
     }
 
+    /// Registers a configured environment (or updates its URL) without claiming it was seen.
+    public func registerEnvironment(name: String, url: String) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO environment (name, url) VALUES (?, ?)
+                    ON CONFLICT(name) DO UPDATE SET url = excluded.url
+                    """, arguments: [name, url])
+        }
+    }
+
     public func environments() throws(StoreError) -> [EnvironmentRecord] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM environment ORDER BY name").map { row in
@@ -204,26 +215,46 @@ extension Store {
     /// Records the diff Directus computed for a revision on a target, with its classification.
     public func recordDiff(
         revisionID: Int64, target: String, directusHash: String, targetSnapshotHash: String, diff: JSONValue,
-        summary: Plan.Summary, at: Date
-    ) throws(StoreError) -> DiffRecord {
+        summary: Plan.Summary, contentKey: String? = nil, at: Date
+    ) throws(StoreError) -> StoredDiff {
         try write { db in
             let bytes = JSONWriter().bytes(diff)
             let compressed = try SnapshotCodec.compress(bytes)
             try db.execute(
                 sql: """
                     INSERT INTO diff (revision_id, target, directus_hash, target_snapshot_hash, codec, size, content,
-                        creates, updates, deletes, destructive, computed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        creates, updates, deletes, destructive, computed_at, content_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     revisionID, target, directusHash, targetSnapshotHash, SnapshotCodec.name, bytes.count,
                     Data(compressed),
                     summary.creates, summary.updates, summary.deletes, summary.destructive, Self.seconds(at),
+                    contentKey,
                 ])
-            return DiffRecord(
+            return StoredDiff(
                 id: db.lastInsertedRowID, revisionID: revisionID, target: target, directusHash: directusHash,
                 targetSnapshotHash: targetSnapshotHash, creates: summary.creates, updates: summary.updates,
-                deletes: summary.deletes, destructive: summary.destructive, computedAt: at)
+                deletes: summary.deletes, destructive: summary.destructive, contentKey: contentKey, computedAt: at)
+        }
+    }
+
+    public func diff(id: Int64) throws(StoreError) -> StoredDiff? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM diff WHERE id = ?", arguments: [id]).map { row in
+                StoredDiff(
+                    id: row["id"], revisionID: row["revision_id"], target: row["target"],
+                    directusHash: row["directus_hash"], targetSnapshotHash: row["target_snapshot_hash"],
+                    creates: row["creates"], updates: row["updates"], deletes: row["deletes"],
+                    destructive: row["destructive"], contentKey: row["content_key"],
+                    computedAt: Self.date(row["computed_at"]))
+            }
+        }
+    }
+
+    public func revision(id: Int64) throws(StoreError) -> RevisionRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM revision WHERE id = ?", arguments: [id]).map(Self.revision)
         }
     }
 

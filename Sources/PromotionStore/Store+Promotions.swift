@@ -36,15 +36,17 @@ extension Store {
         public var diffID: Int64??
         public var preApplySnapshotHash: String??
         public var lastError: String??
+        public var machine: String??
 
         public init(
             attemptsDelta: Int = 0, diffID: Int64?? = nil, preApplySnapshotHash: String?? = nil,
-            lastError: String?? = nil
+            lastError: String?? = nil, machine: String?? = nil
         ) {
             self.attemptsDelta = attemptsDelta
             self.diffID = diffID
             self.preApplySnapshotHash = preApplySnapshotHash
             self.lastError = lastError
+            self.machine = machine
         }
     }
 
@@ -60,29 +62,73 @@ extension Store {
             guard current.state == expected else {
                 throw StoreError.stateChanged(promotion: promotionID, expected: expected, found: current.state)
             }
-            var assignments = ["state = ?", "updated_at = ?", "attempts = attempts + ?"]
-            var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
-            if let diffID = changes.diffID {
-                assignments.append("diff_id = ?")
-                arguments.append(diffID)
-            }
-            if let hash = changes.preApplySnapshotHash {
-                assignments.append("pre_apply_snapshot_hash = ?")
-                arguments.append(hash)
-            }
-            if let lastError = changes.lastError {
-                assignments.append("last_error = ?")
-                arguments.append(lastError)
-            }
-            arguments.append(promotionID)
-            try db.execute(
-                sql: "UPDATE promotion SET \(assignments.joined(separator: ", ")) WHERE id = ?",
-                arguments: StatementArguments(arguments))
+            try Self.update(db, promotionID: promotionID, to: state, changes: changes, at: at)
             try Self.insertEvent(
                 db, at: at, actor: actor, kind: "promotion.\(state)", environment: current.target,
                 promotionID: promotionID,
                 message: message, details: details)
             return try Self.fetchPromotion(db, id: promotionID)
+        }
+    }
+
+    /// Records a problem that keeps a promotion where it is (a target that is down, a transient error), with an
+    /// audit event only when the problem is new, so a target down for an hour logs once, not every tick.
+    /// Returns whether the problem was new.
+    @discardableResult
+    public func noteProblem(
+        promotionID: Int64, state expected: String, problem: String, actor: String, at: Date
+    ) throws(StoreError) -> Bool {
+        try write { db in
+            let current = try Self.fetchPromotion(db, id: promotionID)
+            guard current.state == expected else {
+                throw StoreError.stateChanged(promotion: promotionID, expected: expected, found: current.state)
+            }
+            guard current.lastError != problem else { return false }
+            try db.execute(
+                sql: "UPDATE promotion SET last_error = ?, updated_at = ? WHERE id = ?",
+                arguments: [problem, Self.seconds(at), promotionID])
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "promotion.waiting", environment: current.target,
+                promotionID: promotionID, message: problem, details: nil)
+            return true
+        }
+    }
+
+    /// The promotion of one revision to one target, if there is one.
+    public func promotion(revisionID: Int64, target: String) throws(StoreError) -> PromotionRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM promotion WHERE revision_id = ? AND target = ?",
+                arguments: [revisionID, target]
+            ).map(Self.promotion)
+        }
+    }
+
+    /// Applies a decision's transition and marks the decision consumed, in one transaction, so a crash cannot
+    /// act on a decision twice or lose it.
+    public func consumeDecision(
+        _ decision: DecisionRecord, transition: (from: String, to: String, changes: TransitionChanges)?,
+        message: String, at: Date
+    ) throws(StoreError) {
+        try write { db in
+            let current = try Self.fetchPromotion(db, id: decision.promotionID)
+            if let transition {
+                guard current.state == transition.from else {
+                    throw StoreError.stateChanged(
+                        promotion: decision.promotionID, expected: transition.from, found: current.state)
+                }
+                try Self.update(db, promotionID: decision.promotionID, to: transition.to, changes: transition.changes, at: at)
+                try Self.insertEvent(
+                    db, at: at, actor: decision.actor, kind: "promotion.\(transition.to)", environment: current.target,
+                    promotionID: decision.promotionID, message: message, details: nil)
+            } else {
+                try Self.insertEvent(
+                    db, at: at, actor: "daemon", kind: "decision.ignored", environment: current.target,
+                    promotionID: decision.promotionID, message: message, details: nil)
+            }
+            try db.execute(
+                sql: "UPDATE decision SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL",
+                arguments: [Self.seconds(at), decision.id])
         }
     }
 
@@ -259,6 +305,31 @@ extension Store {
                 """, arguments: [seconds(at), actor, kind, environment, promotionID, message, details])
     }
 
+    static func update(_ db: Database, promotionID: Int64, to state: String, changes: TransitionChanges, at: Date) throws {
+        var assignments = ["state = ?", "updated_at = ?", "attempts = attempts + ?"]
+    var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
+    if let diffID = changes.diffID {
+        assignments.append("diff_id = ?")
+        arguments.append(diffID)
+    }
+    if let hash = changes.preApplySnapshotHash {
+        assignments.append("pre_apply_snapshot_hash = ?")
+        arguments.append(hash)
+    }
+    if let lastError = changes.lastError {
+        assignments.append("last_error = ?")
+        arguments.append(lastError)
+    }
+    if let machine = changes.machine {
+        assignments.append("machine = ?")
+        arguments.append(machine)
+    }
+    arguments.append(promotionID)
+    try db.execute(
+        sql: "UPDATE promotion SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+        arguments: StatementArguments(arguments))
+    }
+
     static func fetchPromotion(_ db: Database, id: Int64) throws -> PromotionRecord {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM promotion WHERE id = ?", arguments: [id]) else {
             throw StoreError.notFound("promotion \(id)")
@@ -270,7 +341,7 @@ extension Store {
         PromotionRecord(
             id: row["id"], revisionID: row["revision_id"], target: row["target"], state: row["state"],
             attempts: row["attempts"], diffID: row["diff_id"], preApplySnapshotHash: row["pre_apply_snapshot_hash"],
-            lastError: row["last_error"], createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+            lastError: row["last_error"], machine: row["machine"], createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
     }
 
     static func decision(_ row: Row) -> DecisionRecord {

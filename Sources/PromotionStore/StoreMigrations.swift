@@ -117,6 +117,16 @@ enum StoreMigrations {
                         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v2-machine-memory-and-content-keys") { db in
+            try db.execute(
+                sql: """
+                    -- The state machine's memory (approvals, content keys, retry facts) as JSON.
+                    ALTER TABLE promotion ADD COLUMN machine TEXT;
+                    -- What a diff would do, independent of Directus's hash (see DiffContentKey).
+                    ALTER TABLE diff ADD COLUMN content_key TEXT;
+                    CREATE INDEX promotion_by_revision ON promotion(revision_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -10,6 +10,8 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable {
     public var diffID: Int64?
     public var preApplySnapshotHash: String?
     public var lastError: String?
+    /// The state machine's memory, as JSON (see `PromotionStateMachine.Memory`).
+    public var machine: String?
     public var createdAt: Date
     public var updatedAt: Date
 }
@@ -45,7 +47,7 @@ public struct DecisionRecord: Sendable, Equatable, Identifiable {
 }
 
 /// A stored diff and its classification.
-public struct DiffRecord: Sendable, Equatable, Identifiable {
+public struct StoredDiff: Sendable, Equatable, Identifiable {
     public var id: Int64
     public var revisionID: Int64
     public var target: String
@@ -55,6 +57,8 @@ public struct DiffRecord: Sendable, Equatable, Identifiable {
     public var updates: Int
     public var deletes: Int
     public var destructive: Int
+    /// What the diff would do (`DiffContentKey`); nil for diffs recorded before it existed.
+    public var contentKey: String?
     public var computedAt: Date
 }
 

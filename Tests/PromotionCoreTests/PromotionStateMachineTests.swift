@@ -15,7 +15,7 @@ struct PromotionStateMachineTests {
         #expect(machine.state == .approved)
         #expect(try machine.handle(.preparedForApply(change)) == .apply)
         #expect(try machine.handle(.applyFinished(.accepted)) == .verify)
-        #expect(try machine.handle(.verified(inSync: true)) == .finish(.applied))
+        #expect(try machine.handle(.verified(.inSync)) == .finish(.applied))
         #expect(machine.state == .applied)
     }
 
@@ -81,7 +81,56 @@ struct PromotionStateMachineTests {
     func unknownOutcome() throws {
         var machine = Machine(state: .applying, policy: .automatic)
         #expect(try machine.handle(.applyFinished(.unknown)) == .verify)
-        #expect(try machine.handle(.verified(inSync: true)) == .finish(.applied))
+        #expect(try machine.handle(.verified(.inSync)) == .finish(.applied))
+    }
+
+    @Test("a lost apply that never took effect is sent again, a bounded number of times")
+    func lostApplyNeverTookEffect() throws {
+        var machine = Machine(state: .planning, policy: .automatic)
+        #expect(try machine.handle(.planned(change)) == .prepareApply)
+        #expect(try machine.handle(.preparedForApply(change)) == .apply)
+        for _ in 1..<Machine.maxUnconfirmedApplies {
+            #expect(try machine.handle(.applyFinished(.unknown)) == .verify)
+            #expect(try machine.handle(.verified(change)) == .prepareApply, "untouched target: safe to send again")
+            #expect(machine.state == .approved)
+            #expect(try machine.handle(.preparedForApply(change)) == .apply)
+        }
+        #expect(try machine.handle(.applyFinished(.unknown)) == .verify)
+        #expect(try machine.handle(.verified(change)) == .alert(machine.lastError ?? "?"))
+        #expect(machine.state == .failed)
+        #expect(machine.retryable)
+    }
+
+    @Test("an accepted apply that left the target unchanged fails instead of sending again")
+    func acceptedButUnchanged() throws {
+        var machine = Machine(state: .planning, policy: .automatic)
+        _ = try machine.handle(.planned(change))
+        _ = try machine.handle(.preparedForApply(change))
+        #expect(try machine.handle(.applyFinished(.accepted)) == .verify)
+        #expect(try machine.handle(.verified(change)) == .alert("the target still differs after the apply"))
+        #expect(machine.state == .failed)
+    }
+
+    @Test("a lost apply that half took effect fails: the target shows a different diff")
+    func lostApplyHalfDone() throws {
+        var machine = Machine(state: .planning, policy: .automatic)
+        _ = try machine.handle(.planned(change))
+        _ = try machine.handle(.preparedForApply(change))
+        _ = try machine.handle(.applyFinished(.unknown))
+        let rest = Machine.PlanResult.changes(contentKey: "rest", destructive: false)
+        #expect(try machine.handle(.verified(rest)) == .alert("the target still differs after the apply"))
+        #expect(machine.plannedContentKey == "rest")
+    }
+
+    @Test("the machine's memory survives a round trip through its persisted form")
+    func memoryRoundTrip() throws {
+        var machine = Machine(state: .planning, policy: .manual(approvals: 2))
+        _ = try machine.handle(.planned(change))
+        _ = try machine.handle(.approvalRecorded(actor: "alice", allowDestructive: true))
+        let rebuilt = Machine(state: machine.state, memory: machine.memory, policy: .manual(approvals: 2))
+        #expect(rebuilt == machine)
+        var next = rebuilt
+        #expect(try next.handle(.approvalRecorded(actor: "bob", allowDestructive: false)) == .prepareApply)
     }
 
     @Test("refused applies fail; a retry plans again")
@@ -145,7 +194,7 @@ struct PromotionStateMachinePairTests {
         ("planned", .planned(.changes(contentKey: "k", destructive: false))),
         ("preparedForApply", .preparedForApply(.changes(contentKey: "k", destructive: false))),
         ("applyFinished", .applyFinished(.accepted)),
-        ("verified", .verified(inSync: true)),
+        ("verified", .verified(.inSync)),
         ("approvalRecorded", .approvalRecorded(actor: "a", allowDestructive: false)),
         ("rejectionRecorded", .rejectionRecorded(actor: "a")),
         ("cancelRequested", .cancelRequested(actor: "a")),

@@ -1,0 +1,253 @@
+import DirectusClient
+import DirectusSchema
+import Foundation
+import Logging
+import PromotionCore
+import PromotionStore
+
+/// The reconciler: one `tick` polls the source, records new revisions, takes people's decisions, and carries
+/// every promotion in flight as far as it can go, through the pure `PromotionStateMachine`.
+///
+/// Every step is persisted before the next one starts (the state, the machine's memory and an audit event, in one
+/// transaction), and the apply is persisted as `applying` before it is sent, so a crash at any instant leaves a
+/// promotion that the next tick resumes by observing the target: a promotion found in `applying` has an apply
+/// whose outcome is unknown, and only a new diff decides what happened. An actor: one tick at a time.
+public actor PromotionEngine {
+    public let configuration: EngineConfiguration
+    let clients: [String: DirectusClient]
+    let store: Store
+    let now: @Sendable () -> Date
+    let logger: Logger
+    /// Revision snapshots, by content hash (they never change).
+    var snapshots: [String: Snapshot] = [:]
+    var hasRecovered = false
+
+    /// The actor recorded for what the engine does on its own.
+    public static let actor = "daemon"
+
+    public init(
+        configuration: EngineConfiguration, clients: [String: DirectusClient], store: Store,
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "directus-promoter.engine")
+    ) {
+        self.configuration = configuration
+        self.clients = clients
+        self.store = store
+        self.now = now
+        self.logger = logger
+    }
+
+    /// What one tick did and found.
+    public struct TickReport: Sendable, Equatable {
+        /// The source's snapshot hash, or nil when it could not be polled.
+        public var sourceHash: String?
+        public var sourceError: String?
+        /// The revision recorded by this tick, if the source changed.
+        public var newRevision: Int64?
+        /// Transitions made, as `promotion id: from → to`.
+        public var transitions: [String] = []
+        /// Problems that keep promotions waiting (a target down, a transient error).
+        public var problems: [String] = []
+    }
+
+    /// One reconciliation pass. Never throws: every problem is recorded (audit log, promotion) and reported.
+    public func tick() async -> TickReport {
+        var report = TickReport()
+        do {
+            if !hasRecovered {
+                try recover()
+                hasRecovered = true
+            }
+            try await pollSource(&report)
+            try takeDecisions(&report)
+            try await drivePromotions(&report)
+        } catch {
+            let message = "the tick stopped: \(error)"
+            logger.error("\(message)")
+            report.problems.append(message)
+        }
+        return report
+    }
+
+    // MARK: Recovery
+
+    /// Says, once per start, which promotions were found mid-flight; the ordinary drive then resolves each by
+    /// observing its target (an `applying` one by verifying, never by sending again).
+    func recover() throws {
+        let pipeline = configuration.pipeline
+        for name in [pipeline.source] + pipeline.targets {
+            try store.registerEnvironment(name: name, url: configuration.settings(name).url)
+        }
+        for promotion in try store.promotions(inStates: Self.inFlightStates) {
+            let message =
+                promotion.state == PromotionStateMachine.State.applying.rawValue
+                ? "found mid-apply after a restart: the outcome is unknown, verifying on \(promotion.target)"
+                : "found \(promotion.state) after a restart: resuming"
+            logger.notice("\(message)", metadata: ["promotion": "\(promotion.id)"])
+            try store.appendEvent(
+                kind: "promotion.resumed", actor: Self.actor, environment: promotion.target, promotionID: promotion.id,
+                message: message, at: now())
+        }
+    }
+
+    static let inFlightStates: Set<String> = [
+        PromotionStateMachine.State.planning, .approved, .applying, .verifying, .stale,
+    ].reduce(into: []) { $0.insert($1.rawValue) }
+
+    static let nonFinalStates: Set<String> = Set(
+        PromotionStateMachine.State.allCases.filter { !$0.isFinal }.map(\.rawValue))
+
+    // MARK: Source
+
+    /// Polls the source; a new schema becomes a revision, supersedes what older revisions have not yet sent, and
+    /// gets a promotion per target.
+    func pollSource(_ report: inout TickReport) async throws {
+        let source = configuration.pipeline.source
+        let settings = configuration.settings(source)
+        let snapshot: Snapshot
+        do {
+            snapshot = try await client(source).snapshot()
+        } catch {
+            report.sourceError = "\(error)"
+            _ = try store.recordObservation(environment: source, snapshot: nil, error: "\(error)", at: now())
+            logger.warning("cannot poll \(source): \(error)")
+            return
+        }
+        let at = now()
+        try store.recordEnvironment(
+            name: source, url: settings.url, directusVersion: snapshot.directus, vendor: snapshot.vendor, at: at)
+        let observation = try store.recordObservation(environment: source, snapshot: snapshot, at: at)
+        guard let hash = observation.snapshotHash else { return }
+        report.sourceHash = hash
+        snapshots[hash] = snapshot
+        let latest = try store.latestRevision()
+        var revision = latest
+        if latest?.snapshotHash != hash {
+            let recorded = try store.recordRevision(environment: source, snapshotHash: hash, at: at)
+            revision = recorded
+            report.newRevision = recorded.id
+            let message = "\(source) has a new schema: revision \(recorded.id) (\(String(hash.prefix(12))))"
+            logger.notice("\(message)")
+            try store.appendEvent(
+                kind: "revision.detected", actor: Self.actor, environment: source, message: message, at: at)
+            try supersede(olderThan: recorded.id, &report)
+        }
+        guard let revision else { return }
+        for target in configuration.pipeline.targets
+        where try store.promotion(revisionID: revision.id, target: target) == nil {
+            _ = try store.createPromotion(
+                revisionID: revision.id, target: target, state: PromotionStateMachine.State.queued.rawValue,
+                diffID: nil, actor: Self.actor,
+                message: "revision \(revision.id) queued for \(target)", at: at)
+        }
+    }
+
+    /// A newer revision replaces every older promotion that has not been sent to its target.
+    func supersede(olderThan revisionID: Int64, _ report: inout TickReport) throws {
+        for promotion in try store.promotions(inStates: Self.nonFinalStates) where promotion.revisionID < revisionID {
+            var machine = self.machine(for: promotion)
+            guard (try? machine.handle(.newerRevisionDetected)) != nil else { continue }
+            try persist(
+                promotion, machine, message: "superseded by revision \(revisionID)", report: &report)
+        }
+    }
+
+    // MARK: Decisions
+
+    /// Applies the decisions people recorded (approve, reject, retry, cancel), each with its transition and its
+    /// consumption in one transaction; a decision the promotion cannot take is consumed with the reason.
+    func takeDecisions(_ report: inout TickReport) throws {
+        for decision in try store.pendingDecisions() {
+            guard let promotion = try store.promotion(id: decision.promotionID) else { continue }
+            var machine = self.machine(for: promotion)
+            let event: PromotionStateMachine.Event =
+                switch decision.kind {
+                case .approve: .approvalRecorded(actor: decision.actor, allowDestructive: decision.allowDestructive)
+                case .reject: .rejectionRecorded(actor: decision.actor)
+                case .retry: .retryRequested(actor: decision.actor)
+                case .cancel: .cancelRequested(actor: decision.actor)
+                }
+            let from = promotion.state
+            do {
+                _ = try machine.handle(event)
+            } catch {
+                try store.consumeDecision(
+                    decision, transition: nil,
+                    message: "\(decision.actor)'s \(decision.kind.rawValue) was not applied: \(error)", at: now())
+                continue
+            }
+            var message = "\(decision.kind.rawValue) by \(decision.actor)"
+            if decision.kind == .approve, machine.state == .awaitingApproval {
+                message += " (\(machine.approvers.count) of \(machine.policy.requiredApprovals) approvals)"
+            }
+            if let comment = decision.comment, !comment.isEmpty { message += ": \(comment)" }
+            try store.consumeDecision(
+                decision,
+                transition: (
+                    from, machine.state.rawValue,
+                    Store.TransitionChanges(lastError: .some(machine.lastError), machine: .some(encode(machine.memory)))
+                ), message: message, at: now())
+            report.transitions.append("\(promotion.id): \(from) → \(machine.state.rawValue)")
+        }
+    }
+
+    // MARK: Helpers
+
+    func client(_ environment: String) throws(EngineError) -> DirectusClient {
+        guard let client = clients[environment] else { throw EngineError.noClient(environment) }
+        return client
+    }
+
+    /// The machine of a stored promotion, rebuilt from its state and memory with the target's current policy.
+    func machine(for promotion: PromotionRecord) -> PromotionStateMachine {
+        let settings = configuration.settings(promotion.target)
+        let state = PromotionStateMachine.State(rawValue: promotion.state) ?? .failed
+        let memory =
+            promotion.machine.flatMap { try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data($0.utf8)) }
+            ?? PromotionStateMachine.Memory()
+        return PromotionStateMachine(
+            state: state, memory: memory, policy: settings.policy,
+            destructiveNeedsExplicitApproval: settings.destructiveNeedsExplicitApproval)
+    }
+
+    func encode(_ memory: PromotionStateMachine.Memory) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(memory)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Stores a machine's new state (a compare-and-set on the old one) with its memory and an audit event.
+    @discardableResult
+    func persist(
+        _ promotion: PromotionRecord, _ machine: PromotionStateMachine, message: String,
+        changes: Store.TransitionChanges = Store.TransitionChanges(), details: String? = nil,
+        report: inout TickReport
+    ) throws -> PromotionRecord {
+        var changes = changes
+        changes.machine = .some(encode(machine.memory))
+        if changes.lastError == nil { changes.lastError = .some(machine.lastError) }
+        let updated = try store.applyTransition(
+            promotionID: promotion.id, from: promotion.state, to: machine.state.rawValue, changes: changes,
+            actor: Self.actor, message: message, details: details, at: now())
+        report.transitions.append("\(promotion.id): \(promotion.state) → \(updated.state)")
+        logger.info(
+            "\(message)",
+            metadata: [
+                "promotion": "\(promotion.id)", "target": "\(promotion.target)", "from": "\(promotion.state)",
+                "to": "\(updated.state)",
+            ])
+        return updated
+    }
+}
+
+/// A problem of the engine itself (not of Directus or the store).
+public enum EngineError: Error, Sendable, CustomStringConvertible {
+    case noClient(String)
+    case missingSnapshot(String)
+
+    public var description: String {
+        switch self {
+        case .noClient(let name): "no connection is configured for environment \(name)"
+        case .missingSnapshot(let hash): "the revision snapshot \(hash) is missing from the state database"
+        }
+    }
+}
