@@ -202,7 +202,9 @@ public actor PromotionEngine {
         let settings = configuration.settings(promotion.target)
         let state = PromotionStateMachine.State(rawValue: promotion.state) ?? .failed
         let memory =
-            promotion.machine.flatMap { try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data($0.utf8)) }
+            promotion.machine.flatMap {
+                try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data($0.utf8))
+            }
             ?? PromotionStateMachine.Memory()
         return PromotionStateMachine(
             state: state, memory: memory, policy: settings.policy,

@@ -117,7 +117,8 @@ extension Store {
                     throw StoreError.stateChanged(
                         promotion: decision.promotionID, expected: transition.from, found: current.state)
                 }
-                try Self.update(db, promotionID: decision.promotionID, to: transition.to, changes: transition.changes, at: at)
+                try Self.update(
+                    db, promotionID: decision.promotionID, to: transition.to, changes: transition.changes, at: at)
                 try Self.insertEvent(
                     db, at: at, actor: decision.actor, kind: "promotion.\(transition.to)", environment: current.target,
                     promotionID: decision.promotionID, message: message, details: nil)
@@ -305,29 +306,31 @@ extension Store {
                 """, arguments: [seconds(at), actor, kind, environment, promotionID, message, details])
     }
 
-    static func update(_ db: Database, promotionID: Int64, to state: String, changes: TransitionChanges, at: Date) throws {
+    static func update(
+        _ db: Database, promotionID: Int64, to state: String, changes: TransitionChanges, at: Date
+    ) throws {
         var assignments = ["state = ?", "updated_at = ?", "attempts = attempts + ?"]
-    var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
-    if let diffID = changes.diffID {
-        assignments.append("diff_id = ?")
-        arguments.append(diffID)
-    }
-    if let hash = changes.preApplySnapshotHash {
-        assignments.append("pre_apply_snapshot_hash = ?")
-        arguments.append(hash)
-    }
-    if let lastError = changes.lastError {
-        assignments.append("last_error = ?")
-        arguments.append(lastError)
-    }
-    if let machine = changes.machine {
-        assignments.append("machine = ?")
-        arguments.append(machine)
-    }
-    arguments.append(promotionID)
-    try db.execute(
-        sql: "UPDATE promotion SET \(assignments.joined(separator: ", ")) WHERE id = ?",
-        arguments: StatementArguments(arguments))
+        var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
+        if let diffID = changes.diffID {
+            assignments.append("diff_id = ?")
+            arguments.append(diffID)
+        }
+        if let hash = changes.preApplySnapshotHash {
+            assignments.append("pre_apply_snapshot_hash = ?")
+            arguments.append(hash)
+        }
+        if let lastError = changes.lastError {
+            assignments.append("last_error = ?")
+            arguments.append(lastError)
+        }
+        if let machine = changes.machine {
+            assignments.append("machine = ?")
+            arguments.append(machine)
+        }
+        arguments.append(promotionID)
+        try db.execute(
+            sql: "UPDATE promotion SET \(assignments.joined(separator: ", ")) WHERE id = ?",
+            arguments: StatementArguments(arguments))
     }
 
     static func fetchPromotion(_ db: Database, id: Int64) throws -> PromotionRecord {
@@ -341,7 +344,8 @@ extension Store {
         PromotionRecord(
             id: row["id"], revisionID: row["revision_id"], target: row["target"], state: row["state"],
             attempts: row["attempts"], diffID: row["diff_id"], preApplySnapshotHash: row["pre_apply_snapshot_hash"],
-            lastError: row["last_error"], machine: row["machine"], createdAt: date(row["created_at"]), updatedAt: date(row["updated_at"]))
+            lastError: row["last_error"], machine: row["machine"], createdAt: date(row["created_at"]),
+            updatedAt: date(row["updated_at"]))
     }
 
     static func decision(_ row: Row) -> DecisionRecord {

@@ -4,8 +4,8 @@ import Foundation
 import PromotionCore
 import PromotionDaemon
 import PromotionStore
-import Testing
 import TestSupport
+import Testing
 
 /// The engine end to end: three emulators over real HTTP, a real SQLite file, an injected clock.
 @Suite("Promotion engine", .serialized)

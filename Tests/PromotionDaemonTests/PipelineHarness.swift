@@ -59,7 +59,9 @@ struct PipelineHarness: Sendable {
         return promotion
     }
 
-    func decide(_ kind: DecisionRecord.Kind, _ target: String, actor: String = "alice", allowDestructive: Bool = false)
+    func decide(
+        _ kind: DecisionRecord.Kind, _ target: String, actor: String = "alice", allowDestructive: Bool = false
+    )
         throws
     {
         try store.recordDecision(

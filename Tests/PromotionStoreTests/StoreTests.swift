@@ -36,10 +36,13 @@ func seededStore(_ store: Store) throws -> RevisionRecord {
 struct StoreTests {
     @Test("migrations run on open, in memory and on a file")
     func migrations() throws {
-        #expect(try Store.inMemory().appliedMigrations() == ["v1-history-and-promotions"])
+        #expect(
+            try Store.inMemory().appliedMigrations() == [
+                "v1-history-and-promotions", "v2-machine-memory-and-content-keys",
+            ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
-        #expect(try first.appliedMigrations() == ["v1-history-and-promotions"])
+        #expect(try first.appliedMigrations() == ["v1-history-and-promotions", "v2-machine-memory-and-content-keys"])
         _ = try seededStore(first)
         // Opening again migrates nothing and keeps the data.
         let second = try Store.open(path: path)
