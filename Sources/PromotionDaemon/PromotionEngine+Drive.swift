@@ -24,7 +24,7 @@ extension PromotionEngine {
         let open = try store.promotions(inStates: Self.nonFinalStates)
         for target in configuration.pipeline.targets {
             for promotion in open where promotion.target == target {
-                if Task.isCancelled { return }
+                if !shouldContinue() { return }
                 // Re-read: an earlier promotion's transitions (supersede, decisions) may have moved it.
                 guard let current = try store.promotion(id: promotion.id) else { continue }
                 let after = try await drive(current, &report)
@@ -45,7 +45,7 @@ extension PromotionEngine {
         // The fresh diff taken right before applying, for the apply that follows it in this same drive.
         var pending: PendingDiff?
         for _ in 0..<24 {
-            if Task.isCancelled { break }
+            if !shouldContinue() { break }
             var step: Step
             switch machine.state {
             case .queued:

@@ -21,6 +21,7 @@ public actor PromotionEngine {
     /// Revision snapshots, by content hash (they never change).
     var snapshots: [String: Snapshot] = [:]
     var hasRecovered = false
+    var shouldContinue: @Sendable () -> Bool = { !Task.isCancelled }
 
     /// The actor recorded for what the engine does on its own.
     public static let actor = "daemon"
@@ -50,7 +51,10 @@ public actor PromotionEngine {
     }
 
     /// One reconciliation pass. Never throws: every problem is recorded (audit log, promotion) and reported.
-    public func tick() async -> TickReport {
+    /// - Parameter shouldContinue: checked between steps; false stops the tick after the step in progress (a
+    ///   shutdown). An apply already sent is always waited for.
+    public func tick(shouldContinue: @escaping @Sendable () -> Bool = { !Task.isCancelled }) async -> TickReport {
+        self.shouldContinue = shouldContinue
         var report = TickReport()
         do {
             if !hasRecovered {

@@ -179,6 +179,54 @@ extension Store {
         }
     }
 
+    /// The newest observation of an environment: when, the snapshot seen (nil for a failed poll), the error.
+    public func latestObservation(environment: String) throws(StoreError) -> ObservationRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM observation WHERE environment = ? ORDER BY id DESC LIMIT 1",
+                arguments: [environment]
+            ).map { row in
+                ObservationRecord(
+                    environment: row["environment"], observedAt: Self.date(row["observed_at"]),
+                    snapshotHash: row["snapshot_hash"], error: row["error"])
+            }
+        }
+    }
+
+    /// The snapshots seen on an environment, newest first: hash, when first and last seen, how often.
+    public func snapshotHistory(environment: String?, limit: Int) throws(StoreError) -> [SnapshotSighting] {
+        try read { db in
+            let filter = environment == nil ? "" : "AND o.environment = ?"
+            var arguments: [(any DatabaseValueConvertible)?] = environment.map { [$0] } ?? []
+            arguments.append(limit)
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT o.environment, o.snapshot_hash, min(o.observed_at) AS first_seen,
+                        max(o.observed_at) AS last_seen, count(*) AS times, s.directus_version, s.size
+                    FROM observation o JOIN snapshot s ON s.hash = o.snapshot_hash
+                    WHERE o.outcome = 'ok' \(filter)
+                    GROUP BY o.environment, o.snapshot_hash
+                    ORDER BY last_seen DESC LIMIT ?
+                    """, arguments: StatementArguments(arguments)
+            ).map { row in
+                SnapshotSighting(
+                    environment: row["environment"], hash: row["snapshot_hash"],
+                    firstSeen: Self.date(row["first_seen"]), lastSeen: Self.date(row["last_seen"]),
+                    times: row["times"], directusVersion: row["directus_version"], size: row["size"])
+            }
+        }
+    }
+
+    /// Snapshots whose hash starts with `prefix` (for `snapshot export` by a short id).
+    public func snapshotHashes(prefix: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT hash FROM snapshot WHERE hash LIKE ? ORDER BY hash LIMIT 10",
+                arguments: [prefix.lowercased() + "%"])
+        }
+    }
+
     public func observationCount(environment: String) throws(StoreError) -> Int {
         try read { db in
             try Int.fetchOne(

@@ -107,3 +107,22 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 }
+
+/// One poll of an environment.
+public struct ObservationRecord: Sendable, Equatable {
+    public var environment: String
+    public var observedAt: Date
+    public var snapshotHash: String?
+    public var error: String?
+}
+
+/// A snapshot as seen on an environment.
+public struct SnapshotSighting: Sendable, Equatable {
+    public var environment: String
+    public var hash: String
+    public var firstSeen: Date
+    public var lastSeen: Date
+    public var times: Int
+    public var directusVersion: String?
+    public var size: Int
+}

@@ -7,9 +7,15 @@ struct DirectusPromoter: AsyncParsableCommand {
         commandName: "directus-promoter",
         abstract: "Carry Directus schema changes from development to staging and production, safely.",
         discussion: """
-            Exit status: 0 success (or no changes), 1 error, 2 changes found (diff).
+            Exit status: 0 success (or no changes), 1 error, 2 changes found (diff), 3 something needs attention
+            (status, poll), 75 another daemon holds the state directory, 78 a configuration error.
             """,
         version: "0.1.0",
-        subcommands: [DiffCommand.self, EmulatorCommand.self]
+        subcommands: [
+            DemoCommand.self, RunCommand.self, StatusCommand.self, HistoryCommand.self, ShowCommand.self,
+            ApproveCommand.self,
+            RejectCommand.self, RetryCommand.self, CancelCommand.self, PollCommand.self, DiffCommand.self,
+            EmulatorCommand.self,
+        ]
     )
 }

@@ -1,0 +1,504 @@
+import DirectusClient
+import Foundation
+import Logging
+import PromotionCore
+import Yams
+
+/// One problem in a configuration file, with where it is and, when there is one, a hint.
+public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    /// The key path, e.g. `environments[2].url`.
+    public var path: String
+    public var message: String
+    public var hint: String?
+
+    public var description: String {
+        "\(file):\(line):\(column): \(path.isEmpty ? "" : "\(path): ")\(message)" + (hint.map { " (\($0))" } ?? "")
+    }
+}
+
+/// Every problem found in a configuration file (reading stops at none of them).
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public var problems: [ConfigurationProblem]
+    public var description: String { problems.map(\.description).joined(separator: "\n") }
+}
+
+/// Reads and validates the YAML configuration. It collects every problem, each with its file, line and column; an
+/// unknown key is an error with a "did you mean" suggestion; values are checked (URLs, durations, names, the
+/// pipeline). Warnings (a world-readable file holding a secret) do not stop it.
+public struct ConfigurationReader {
+    public let file: String
+    var problems: [ConfigurationProblem] = []
+    public private(set) var warnings: [String] = []
+
+    public init(file: String) { self.file = file }
+
+    /// Reads the file at `path`.
+    public static func load(path: String) throws(ConfigurationError) -> (DaemonConfiguration, warnings: [String]) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
+            throw ConfigurationError(problems: [
+                ConfigurationProblem(file: path, line: 1, column: 1, path: "", message: reason)
+            ])
+        }
+        var reader = ConfigurationReader(file: path)
+        let configuration = try reader.read(String(decoding: data, as: UTF8.self))
+        var warnings = reader.warnings
+        if configuration.environments.contains(where: \.credentials.isInline),
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+            let mode = attributes[.posixPermissions] as? Int, mode & 0o004 != 0
+        {
+            warnings.append(
+                "\(path) holds a secret and is readable by every user (mode \(String(mode, radix: 8))): "
+                    + "chmod 600 it, or use token_file/token_env")
+        }
+        return (configuration, warnings)
+    }
+
+    /// Reads configuration text.
+    public mutating func read(_ text: String) throws(ConfigurationError) -> DaemonConfiguration {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: text)
+        } catch let error as YamlError {
+            throw ConfigurationError(problems: [Self.problem(file: file, from: error)])
+        } catch {
+            throw ConfigurationError(problems: [
+                ConfigurationProblem(file: file, line: 1, column: 1, path: "", message: "\(error)")
+            ])
+        }
+        guard let root, case .mapping = root else {
+            throw ConfigurationError(problems: [
+                ConfigurationProblem(
+                    file: file, line: root?.mark?.line ?? 1, column: root?.mark?.column ?? 1, path: "",
+                    message: "the configuration must be a mapping with an `environments` list",
+                    hint: "see config/directus-promoter.yaml")
+            ])
+        }
+        var configuration = DaemonConfiguration(
+            path: file, pollInterval: .seconds(60), pollJitter: 0.1,
+            stateDirectory: DaemonConfiguration.defaultStateDirectory, logLevel: .info, connectTimeout: .seconds(10),
+            environments: [])
+        let keys = entries(root, path: "", allowed: Self.topLevelKeys)
+        if let poll = keys["poll"] {
+            let pollKeys = entries(poll, path: "poll", allowed: ["interval", "jitter"])
+            if let node = pollKeys["interval"], let value = duration(node, path: "poll.interval", minimum: .seconds(1))
+            {
+                configuration.pollInterval = value
+            }
+            if let node = pollKeys["jitter"], let value = fraction(node, path: "poll.jitter") {
+                configuration.pollJitter = value
+            }
+        }
+        if let node = keys["state_directory"], let value = string(node, path: "state_directory") {
+            if value.hasPrefix("/") {
+                configuration.stateDirectory = value
+            } else {
+                report(node, "state_directory", "must be an absolute path, not \(value)")
+            }
+        }
+        if let log = keys["log"] {
+            let logKeys = entries(log, path: "log", allowed: ["level"])
+            if let node = logKeys["level"], let value = string(node, path: "log.level") {
+                if let level = Logger.Level(rawValue: value.lowercased()) {
+                    configuration.logLevel = level
+                } else {
+                    report(
+                        node, "log.level", "unknown level \(value)",
+                        hint: suggestion(value, among: Logger.Level.allCases.map(\.rawValue))
+                            ?? "one of trace, debug, info, notice, warning, error, critical")
+                }
+            }
+        }
+        if let timeouts = keys["timeouts"] {
+            let timeoutKeys = entries(timeouts, path: "timeouts", allowed: ["connect"])
+            if let node = timeoutKeys["connect"],
+                let value = duration(node, path: "timeouts.connect", minimum: .milliseconds(100))
+            {
+                configuration.connectTimeout = value
+            }
+        }
+        if let environments = keys["environments"] {
+            configuration.environments = readEnvironments(environments)
+        } else {
+            report(
+                root, "environments", "is required: the source and at least one target, in promotion order",
+                hint: "see config/directus-promoter.yaml")
+        }
+        if !problems.isEmpty {
+            throw ConfigurationError(problems: problems.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return configuration
+    }
+
+    static let topLevelKeys = ["poll", "state_directory", "log", "timeouts", "environments"]
+    static let environmentKeys = [
+        "name", "url", "token", "token_env", "token_file", "email", "password", "password_env", "password_file",
+        "timeouts", "retry", "limits", "tls", "force", "approval", "approvals", "require_allow_destructive",
+    ]
+
+    // MARK: Environments
+
+    mutating func readEnvironments(_ node: Node) -> [DaemonConfiguration.Environment] {
+        guard case .sequence(let sequence) = node else {
+            report(node, "environments", "must be a list of environments, the source first")
+            return []
+        }
+        var environments: [DaemonConfiguration.Environment] = []
+        var seen: [String: Int] = [:]
+        for (index, element) in sequence.enumerated() {
+            let path = "environments[\(index)]"
+            guard let environment = readEnvironment(element, path: path, index: index) else { continue }
+            if let first = seen[environment.name] {
+                report(
+                    element, "\(path).name", "\(environment.name) is already the name of environments[\(first)]")
+            }
+            seen[environment.name] = index
+            environments.append(environment)
+        }
+        if sequence.count < 2 {
+            report(
+                node, "environments",
+                "needs a source and at least one target (found \(sequence.count) environment\(sequence.count == 1 ? "" : "s"))"
+            )
+        }
+        return environments
+    }
+
+    mutating func readEnvironment(_ node: Node, path: String, index: Int) -> DaemonConfiguration.Environment? {
+        let keys = entries(node, path: path, allowed: Self.environmentKeys)
+        guard case .mapping = node else { return nil }
+        var name = ""
+        if let nameNode = keys["name"], let value = string(nameNode, path: "\(path).name") {
+            if value.range(of: "^[a-z][a-z0-9_-]{0,39}$", options: .regularExpression) == nil {
+                report(
+                    nameNode, "\(path).name", "\(value) is not a valid name",
+                    hint: "lower-case letters, digits, - and _, starting with a letter")
+            }
+            name = value
+        } else if keys["name"] == nil {
+            report(node, "\(path).name", "is required")
+        }
+        var url = ""
+        if let urlNode = keys["url"], let value = string(urlNode, path: "\(path).url") {
+            if let parsed = URL(string: value), let scheme = parsed.scheme?.lowercased(),
+                scheme == "http" || scheme == "https", parsed.host?.isEmpty == false
+            {
+                if parsed.user != nil || parsed.password != nil {
+                    report(urlNode, "\(path).url", "must not hold credentials", hint: "use token_file or token_env")
+                }
+                url = value
+            } else {
+                report(urlNode, "\(path).url", "not a valid URL", hint: "for example https://cms.example.com")
+            }
+        } else if keys["url"] == nil {
+            report(node, "\(path).url", "is required")
+        }
+        let credentials = readCredentials(keys, node: node, path: path)
+        var environment = DaemonConfiguration.Environment(
+            name: name, url: url, credentials: credentials ?? .token(.environment("")))
+        environment.approval = ApprovalPolicy.defaultPolicy(forTargetAt: index - 1)
+        if let timeouts = keys["timeouts"] {
+            let timeoutKeys = entries(timeouts, path: "\(path).timeouts", allowed: ["request"])
+            if let node = timeoutKeys["request"],
+                let value = duration(node, path: "\(path).timeouts.request", minimum: .milliseconds(100))
+            {
+                environment.requestTimeout = value
+            }
+        }
+        if let retry = keys["retry"] {
+            let retryKeys = entries(retry, path: "\(path).retry", allowed: ["max_attempts", "initial_delay"])
+            if let node = retryKeys["max_attempts"],
+                let value = integer(node, path: "\(path).retry.max_attempts", range: 1...20)
+            {
+                environment.retry.maxAttempts = value
+            }
+            if let node = retryKeys["initial_delay"],
+                let value = duration(node, path: "\(path).retry.initial_delay", minimum: .milliseconds(1))
+            {
+                environment.retry.initialDelay = value
+            }
+        }
+        if let limits = keys["limits"] {
+            let limitKeys = entries(
+                limits, path: "\(path).limits", allowed: ["max_snapshot_bytes", "multipart_threshold"])
+            if let node = limitKeys["max_snapshot_bytes"],
+                let value = integer(node, path: "\(path).limits.max_snapshot_bytes", range: 1024...(4 << 30))
+            {
+                environment.maxSnapshotBytes = value
+            }
+            if let node = limitKeys["multipart_threshold"],
+                let value = integer(node, path: "\(path).limits.multipart_threshold", range: 0...(1 << 30))
+            {
+                environment.multipartThreshold = value
+            }
+        }
+        if let tls = keys["tls"] {
+            let tlsKeys = entries(tls, path: "\(path).tls", allowed: ["ca_bundle", "insecure_skip_verify"])
+            if let node = tlsKeys["ca_bundle"], let value = string(node, path: "\(path).tls.ca_bundle") {
+                environment.tls.caBundlePath = value
+            }
+            if let node = tlsKeys["insecure_skip_verify"],
+                let value = bool(node, path: "\(path).tls.insecure_skip_verify")
+            {
+                environment.tls.insecureSkipVerify = value
+            }
+        }
+        if let node = keys["force"], let value = bool(node, path: "\(path).force") { environment.force = value }
+        if index == 0 {
+            for key in ["approval", "approvals", "require_allow_destructive"] {
+                if let node = keys[key] {
+                    report(node, "\(path).\(key)", "the source (the first environment) is never promoted to")
+                }
+            }
+        }
+        var required = environment.approval.requiredApprovals
+        if let node = keys["approval"], let value = string(node, path: "\(path).approval") {
+            switch value {
+            case "automatic": required = 0
+            case "manual": required = max(required, 1)
+            default:
+                report(
+                    node, "\(path).approval", "must be automatic or manual, not \(value)",
+                    hint: suggestion(value, among: ["automatic", "manual"]))
+            }
+        }
+        if let node = keys["approvals"], let value = integer(node, path: "\(path).approvals", range: 1...10) {
+            if keys["approval"]?.scalar?.string == "automatic" {
+                report(node, "\(path).approvals", "is for manual approval; this environment is automatic")
+            }
+            required = value
+        }
+        environment.approval = required == 0 ? .automatic : .manual(approvals: required)
+        if let node = keys["require_allow_destructive"],
+            let value = bool(node, path: "\(path).require_allow_destructive")
+        {
+            environment.requireAllowDestructive = value
+        }
+        return environment
+    }
+
+    mutating func readCredentials(
+        _ keys: [String: Node], node: Node, path: String
+    ) -> DaemonConfiguration.Credentials? {
+        func source(_ inline: String, _ env: String, _ file: String) -> (Secret.Source, Node)? {
+            let given = [inline, env, file].filter { keys[$0] != nil }
+            if given.count > 1, let second = keys[given[1]] {
+                report(second, "\(path).\(given[1])", "give only one of \(given.joined(separator: ", "))")
+            }
+            if let node = keys[env], let name = string(node, path: "\(path).\(env)") {
+                return (.environment(name), node)
+            }
+            if let node = keys[file], let value = string(node, path: "\(path).\(file)") {
+                return (.file(value), node)
+            }
+            if let node = keys[inline], let value = string(node, path: "\(path).\(inline)") {
+                warnings.append(
+                    "\(location(node)): \(path).\(inline): a secret written in the configuration; prefer \(env) or \(file)"
+                )
+                return (.inline(Secret(value)), node)
+            }
+            return nil
+        }
+        let token = source("token", "token_env", "token_file")
+        let password = source("password", "password_env", "password_file")
+        let email = keys["email"].flatMap { string($0, path: "\(path).email") }
+        switch (token, email, password) {
+        case (let token?, nil, nil):
+            return .token(token.0)
+        case (nil, let email?, let password?):
+            return .login(email: email, password: password.0)
+        case (_?, _, _):
+            report(node, path, "give either a token or an email and password, not both")
+        case (nil, _?, nil):
+            report(node, "\(path).password_env", "the email needs a password (password_env or password_file)")
+        case (nil, nil, _?):
+            report(node, "\(path).email", "the password needs an email")
+        case (nil, nil, nil):
+            report(
+                node, path, "no credentials",
+                hint: "token_file (a systemd credential), token_env, or email with password_file/password_env")
+        }
+        return nil
+    }
+
+    // MARK: Values
+
+    func location(_ node: Node) -> String {
+        "\(file):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1)"
+    }
+
+    mutating func report(_ node: Node, _ path: String, _ message: String, hint: String? = nil) {
+        problems.append(
+            ConfigurationProblem(
+                file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path, message: message,
+                hint: hint))
+    }
+
+    /// The entries of a mapping by key; unknown keys are reported with a suggestion.
+    mutating func entries(_ node: Node, path: String, allowed: [String]) -> [String: Node] {
+        guard case .mapping(let mapping) = node else {
+            report(node, path, "must be a mapping")
+            return [:]
+        }
+        var result: [String: Node] = [:]
+        for (keyNode, value) in mapping {
+            let key = keyNode.scalar?.string ?? ""
+            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            guard allowed.contains(key) else {
+                report(
+                    keyNode, keyPath, "unknown key",
+                    hint: suggestion(key, among: allowed).map { "did you mean \($0)?" }
+                        ?? "known keys: \(allowed.joined(separator: ", "))")
+                continue
+            }
+            if result[key] != nil {
+                report(keyNode, keyPath, "appears twice")
+            }
+            result[key] = value
+        }
+        return result
+    }
+
+    mutating func string(_ node: Node, path: String) -> String? {
+        guard let scalar = node.scalar, !scalar.string.isEmpty else {
+            report(node, path, "must be a non-empty string")
+            return nil
+        }
+        return scalar.string
+    }
+
+    mutating func bool(_ node: Node, path: String) -> Bool? {
+        switch node.scalar?.string {
+        case "true": return true
+        case "false": return false
+        default:
+            report(node, path, "must be true or false")
+            return nil
+        }
+    }
+
+    mutating func integer(_ node: Node, path: String, range: ClosedRange<Int>) -> Int? {
+        guard let text = node.scalar?.string, let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
+            report(node, path, "must be a whole number")
+            return nil
+        }
+        guard range.contains(value) else {
+            report(node, path, "must be between \(range.lowerBound) and \(range.upperBound), not \(value)")
+            return nil
+        }
+        return value
+    }
+
+    /// `0.1` or `10%`.
+    mutating func fraction(_ node: Node, path: String) -> Double? {
+        guard var text = node.scalar?.string else {
+            report(node, path, "must be a fraction such as 0.1 or 10%")
+            return nil
+        }
+        var scale = 1.0
+        if text.hasSuffix("%") {
+            text.removeLast()
+            scale = 100
+        }
+        guard let value = Double(text).map({ $0 / scale }), (0...1).contains(value) else {
+            report(node, path, "must be a fraction between 0 and 1 (or 0% to 100%)")
+            return nil
+        }
+        return value
+    }
+
+    /// `90`, `90s`, `500ms`, `5m`, `1h`, `1h30m`.
+    mutating func duration(_ node: Node, path: String, minimum: Duration) -> Duration? {
+        guard let text = node.scalar?.string, let value = Self.parseDuration(text) else {
+            report(node, path, "not a duration", hint: "for example 30s, 5m, 1h or 500ms")
+            return nil
+        }
+        guard value >= minimum else {
+            report(node, path, "must be at least \(minimum)")
+            return nil
+        }
+        return value
+    }
+
+    public static func parseDuration(_ text: String) -> Duration? {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if let seconds = Double(trimmed), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
+        var total: Duration = .zero
+        var number = ""
+        var unit = ""
+        var parts: [(String, String)] = []
+        for character in trimmed {
+            if character.isNumber || character == "." {
+                if !unit.isEmpty {
+                    parts.append((number, unit))
+                    number = ""
+                    unit = ""
+                }
+                number.append(character)
+            } else if character.isLetter {
+                unit.append(character)
+            } else {
+                return nil
+            }
+        }
+        parts.append((number, unit))
+        for (number, unit) in parts {
+            guard let value = Double(number) else { return nil }
+            let milliseconds: Double
+            switch unit {
+            case "ms": milliseconds = value
+            case "s": milliseconds = value * 1000
+            case "m": milliseconds = value * 60_000
+            case "h": milliseconds = value * 3_600_000
+            case "d": milliseconds = value * 86_400_000
+            default: return nil
+            }
+            total += .milliseconds(Int64(milliseconds))
+        }
+        return total
+    }
+
+    /// The closest candidate within a small edit distance.
+    func suggestion(_ word: String, among candidates: [String]) -> String? {
+        let scored = candidates.map { ($0, Self.distance(word.lowercased(), $0)) }.filter {
+            $0.1 <= max(2, $0.0.count / 3)
+        }
+        return scored.min { $0.1 < $1.1 }?.0
+    }
+
+    static func distance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(
+                    previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    static func problem(file: String, from error: YamlError) -> ConfigurationProblem {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            return ConfigurationProblem(
+                file: file, line: mark.line, column: mark.column, path: "",
+                message: "not valid YAML: \(problem)" + (context.map { " (\($0.text))" } ?? ""))
+        case .composer(let context, let problem, let mark, _):
+            return ConfigurationProblem(
+                file: file, line: mark.line, column: mark.column, path: "",
+                message: "not valid YAML: \(problem)" + (context.map { " (\($0.text))" } ?? ""))
+        default:
+            return ConfigurationProblem(
+                file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")
+        }
+    }
+}

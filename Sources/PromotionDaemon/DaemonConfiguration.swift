@@ -1,0 +1,117 @@
+import DirectusClient
+import Foundation
+import Logging
+import PromotionCore
+
+/// The daemon's configuration file: how often to poll, where the state lives, how to log, and the environments in
+/// promotion order. Read by `ConfigurationReader`, which reports every problem with its file, line and column.
+public struct DaemonConfiguration: Sendable {
+    /// Where the configuration was read from (for messages).
+    public var path: String
+    /// How often the source is polled.
+    public var pollInterval: Duration
+    /// Each wait is lengthened by a random share up to this fraction of the interval (spreads several daemons).
+    public var pollJitter: Double
+    /// The state database and the lock live here.
+    public var stateDirectory: String
+    public var logLevel: Logger.Level
+    /// How long to wait for a TCP/TLS connection (one HTTP client serves every environment).
+    public var connectTimeout: Duration
+    /// The source first, then the targets in promotion order.
+    public var environments: [Environment]
+
+    public init(
+        path: String, pollInterval: Duration = .seconds(60), pollJitter: Double = 0.1,
+        stateDirectory: String = Self.defaultStateDirectory, logLevel: Logger.Level = .info,
+        connectTimeout: Duration = .seconds(10), environments: [Environment]
+    ) {
+        self.path = path
+        self.pollInterval = pollInterval
+        self.pollJitter = pollJitter
+        self.stateDirectory = stateDirectory
+        self.logLevel = logLevel
+        self.connectTimeout = connectTimeout
+        self.environments = environments
+    }
+
+    /// One Directus instance.
+    public struct Environment: Sendable {
+        public var name: String
+        public var url: String
+        public var credentials: Credentials
+        public var requestTimeout: Duration
+        public var retry: DirectusEndpoint.RetryPolicy
+        public var tls: DirectusEndpoint.TLS
+        public var maxSnapshotBytes: Int
+        public var multipartThreshold: Int
+        public var force: Bool
+        public var approval: ApprovalPolicy
+        public var requireAllowDestructive: Bool
+
+        public init(name: String, url: String, credentials: Credentials) {
+            self.name = name
+            self.url = url
+            self.credentials = credentials
+            requestTimeout = .seconds(60)
+            retry = DirectusEndpoint.RetryPolicy()
+            tls = DirectusEndpoint.TLS()
+            maxSnapshotBytes = 256 << 20
+            multipartThreshold = 900_000
+            force = false
+            approval = .automatic
+            requireAllowDestructive = false
+        }
+    }
+
+    /// How an environment authenticates; each secret is named by where to read it, and read only when needed.
+    public enum Credentials: Sendable, Equatable {
+        case token(Secret.Source)
+        case login(email: String, password: Secret.Source)
+
+        /// Whether the secret is written in the configuration file itself.
+        public var isInline: Bool {
+            switch self {
+            case .token(.inline), .login(_, .inline): true
+            default: false
+            }
+        }
+    }
+
+    public static let defaultStateDirectory = "/var/lib/directus-promoter"
+
+    public var source: Environment { environments[0] }
+    public var targets: ArraySlice<Environment> { environments.dropFirst() }
+
+    public var pipeline: Pipeline {
+        get throws { try Pipeline(source: source.name, targets: targets.map(\.name)) }
+    }
+
+    public var databasePath: String { (stateDirectory as NSString).appendingPathComponent("state.sqlite") }
+
+    /// What the engine needs: the pipeline and each environment's policies.
+    public func engineConfiguration() throws -> EngineConfiguration {
+        EngineConfiguration(
+            pipeline: try pipeline,
+            environments: environments.map {
+                EnvironmentSettings(
+                    name: $0.name, url: $0.url, force: $0.force, policy: $0.approval,
+                    destructiveNeedsExplicitApproval: $0.requireAllowDestructive)
+            })
+    }
+
+    /// The client endpoint of an environment, with its secret read from its source now.
+    public func endpoint(
+        for environment: Environment, processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Secret.ResolutionError) -> DirectusEndpoint {
+        let authentication: DirectusEndpoint.Authentication =
+            switch environment.credentials {
+            case .token(let source): .staticToken(try Secret.resolve(source, environment: processEnvironment))
+            case .login(let email, let password):
+                .credentials(email: email, password: try Secret.resolve(password, environment: processEnvironment))
+            }
+        return DirectusEndpoint(
+            url: environment.url, authentication: authentication, requestTimeout: environment.requestTimeout,
+            tls: environment.tls, retry: environment.retry, maxSnapshotBytes: environment.maxSnapshotBytes,
+            multipartThreshold: environment.multipartThreshold)
+    }
+}

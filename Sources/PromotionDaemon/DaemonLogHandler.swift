@@ -1,0 +1,85 @@
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Log lines on stderr, one per record: `LEVEL message key=value …`.
+///
+/// Under systemd (`$JOURNAL_STREAM` set) each line starts with its syslog priority (`<3>` for errors), which
+/// journald reads as the record's priority, and carries no timestamp (journald adds its own). On a terminal,
+/// levels are coloured and lines carry the time. Metadata keys are sorted so that lines compare well in tests.
+public struct DaemonLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level
+    let label: String
+    let style: Style
+
+    public enum Style: Sendable {
+        case journal, terminal, plain
+    }
+
+    public init(label: String, level: Logger.Level, style: Style = Self.detectStyle()) {
+        self.label = label
+        self.logLevel = level
+        self.style = style
+    }
+
+    public static func detectStyle(environment: [String: String] = ProcessInfo.processInfo.environment) -> Style {
+        if environment["JOURNAL_STREAM"] != nil { return .journal }
+        return isatty(STDERR_FILENO) == 1 && environment["NO_COLOR"] == nil ? .terminal : .plain
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let fields = merged.keys.sorted().map { "\($0)=\(Self.quote("\(merged[$0]!)"))" }.joined(separator: " ")
+        let text = "\(event.message)" + (fields.isEmpty ? "" : " " + fields)
+        let line: String
+        switch style {
+        case .journal:
+            line = "<\(Self.priority(event.level))>\(event.level.rawValue): \(text)\n"
+        case .terminal:
+            let time = ISO8601DateFormatter.string(
+                from: Date(), timeZone: .current, formatOptions: [.withTime, .withColonSeparatorInTime])
+            line = "\(time) \(Self.colour(event.level))\(event.level.rawValue)\u{1B}[0m \(text)\n"
+        case .plain:
+            let time = ISO8601DateFormatter().string(from: Date())
+            line = "\(time) \(event.level.rawValue) \(text)\n"
+        }
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    static func quote(_ value: String) -> String {
+        value.contains(" ") || value.contains("\"") || value.isEmpty
+            ? "\"" + value.replacingOccurrences(of: "\"", with: "\\\"") + "\"" : value
+    }
+
+    static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    static func colour(_ level: Logger.Level) -> String {
+        switch level {
+        case .trace, .debug: "\u{1B}[2m"
+        case .info: "\u{1B}[36m"
+        case .notice: "\u{1B}[1;36m"
+        case .warning: "\u{1B}[33m"
+        case .error, .critical: "\u{1B}[1;31m"
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import AsyncHTTPClient
+import DirectusClient
+import Foundation
+import Logging
+import PromotionCore
+import PromotionStore
+import ServiceLifecycle
+import UnixSignals
+
+/// The daemon as a `Service`: ticks the engine on the poll schedule, reloads the configuration on SIGHUP (a bad
+/// one is refused and the running one kept), talks to systemd, and on graceful shutdown (SIGTERM, SIGINT)
+/// finishes the step in progress (an apply already sent is waited for) and stops.
+public final class PromotionService: Service, Sendable {
+    let configurationPath: String
+    let initial: DaemonConfiguration
+    let store: Store
+    let httpClient: HTTPClient
+    let notifier: SystemdNotifier
+    let logger: Logger
+    let now: @Sendable () -> Date
+    /// How many ticks to run before stopping on its own (`nil`: until shut down). For tests and `poll`.
+    let maxTicks: Int?
+
+    public init(
+        configurationPath: String, configuration: DaemonConfiguration, store: Store, httpClient: HTTPClient,
+        notifier: SystemdNotifier = SystemdNotifier(), logger: Logger, now: @escaping @Sendable () -> Date = { Date() },
+        maxTicks: Int? = nil
+    ) {
+        self.configurationPath = configurationPath
+        self.initial = configuration
+        self.store = store
+        self.httpClient = httpClient
+        self.notifier = notifier
+        self.logger = logger
+        self.now = now
+        self.maxTicks = maxTicks
+    }
+
+    /// Why the loop woke up.
+    enum Wake: Sendable {
+        case timer(Int)
+        case reload
+        /// SIGUSR1: a decision was recorded; tick now.
+        case poke
+    }
+
+    public func run() async throws {
+        var configuration = initial
+        var engine = try Self.makeEngine(
+            configuration, store: store, httpClient: httpClient, logger: logger, now: now)
+        let (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(8))
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await signal in signals.cancelOnGracefulShutdown() {
+                    wake.yield(signal == .sighup ? .reload : .poke)
+                }
+            }
+            if let interval = notifier.watchdogInterval {
+                group.addTask { [notifier] in
+                    while !Task.isCancelled {
+                        notifier.watchdog()
+                        try await Task.sleep(for: interval)
+                    }
+                }
+            }
+            await withGracefulShutdownHandler {
+                var iterator = wakes.makeAsyncIterator()
+                var generation = 0
+                var ticks = 0
+                var ready = false
+                while !Task.isShuttingDownGracefully && !Task.isCancelled {
+                    let report = await engine.tick(shouldContinue: {
+                        !Task.isCancelled && !Task.isShuttingDownGracefully
+                    })
+                    ticks += 1
+                    let status = Self.statusLine(store: store, configuration: configuration, report: report)
+                    if ready {
+                        notifier.status(status)
+                    } else {
+                        notifier.ready(status: status)
+                        ready = true
+                    }
+                    if let maxTicks, ticks >= maxTicks { break }
+                    // Wait for the next poll, or a reload.
+                    generation += 1
+                    let delay = Self.delay(configuration)
+                    let timer = Task { [generation] in
+                        try? await Task.sleep(for: delay)
+                        if !Task.isCancelled { wake.yield(.timer(generation)) }
+                    }
+                    var reason: Wake?
+                    while true {
+                        reason = await iterator.next()
+                        // A timer of an earlier wait that fired late.
+                        if case .timer(let fired)? = reason, fired != generation { continue }
+                        break
+                    }
+                    timer.cancel()
+                    guard let reason else { break }
+                    if case .reload = reason {
+                        notifier.reloading()
+                        if let reloaded = reload(current: configuration) {
+                            configuration = reloaded.0
+                            engine = reloaded.1
+                        }
+                        notifier.ready(status: "configuration reloaded")
+                    }
+                }
+            } onGracefulShutdown: {
+                wake.finish()
+            }
+            notifier.stopping()
+            logger.notice("stopped")
+            group.cancelAll()
+        }
+    }
+
+    /// Reads the configuration again; keeps the running one when the new one is bad.
+    func reload(current: DaemonConfiguration) -> (DaemonConfiguration, PromotionEngine)? {
+        do {
+            let (configuration, warnings) = try ConfigurationReader.load(path: configurationPath)
+            for warning in warnings { logger.warning("\(warning)") }
+            guard configuration.stateDirectory == current.stateDirectory else {
+                throw ReloadRefused(
+                    reason: "state_directory changed (\(current.stateDirectory) → \(configuration.stateDirectory)); "
+                        + "that needs a restart")
+            }
+            let engine = try Self.makeEngine(
+                configuration, store: store, httpClient: httpClient, logger: logger, now: now)
+            logger.notice(
+                "configuration reloaded from \(configurationPath)",
+                metadata: ["environments": "\(configuration.environments.map(\.name).joined(separator: ","))"])
+            _ = try? store.appendEvent(
+                kind: "config.reloaded", actor: PromotionEngine.actor,
+                message: "configuration reloaded from \(configurationPath)", at: now())
+            return (configuration, engine)
+        } catch {
+            logger.error("the new configuration is refused; the running one is kept:\n\(error)")
+            _ = try? store.appendEvent(
+                kind: "config.refused", actor: PromotionEngine.actor,
+                message: "reload refused, running configuration kept: \(error)", at: now())
+            return nil
+        }
+    }
+
+    struct ReloadRefused: Error, CustomStringConvertible {
+        var reason: String
+        var description: String { reason }
+    }
+
+    static func delay(_ configuration: DaemonConfiguration) -> Duration {
+        configuration.pollInterval * (1 + Double.random(in: 0...max(0, configuration.pollJitter)))
+    }
+
+    /// An engine for `configuration`: one client per environment, its secret read now. A secret that cannot be
+    /// read fails here, naming the environment and where the secret was looked for (never the secret).
+    public static func makeEngine(
+        _ configuration: DaemonConfiguration, store: Store, httpClient: HTTPClient, logger: Logger,
+        now: @escaping @Sendable () -> Date
+    ) throws -> PromotionEngine {
+        var clients: [String: DirectusClient] = [:]
+        for environment in configuration.environments {
+            do {
+                let endpoint = try configuration.endpoint(for: environment)
+                var clientLogger = logger
+                clientLogger[metadataKey: "environment"] = "\(environment.name)"
+                clients[environment.name] = DirectusClient(
+                    endpoint: endpoint, httpClient: httpClient, logger: clientLogger)
+            } catch {
+                throw SetupError(description: "environment \(environment.name): \(error)")
+            }
+        }
+        var engineLogger = logger
+        engineLogger[metadataKey: "component"] = "engine"
+        return PromotionEngine(
+            configuration: try configuration.engineConfiguration(), clients: clients, store: store, now: now,
+            logger: engineLogger)
+    }
+
+    public struct SetupError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// One line for systemd's STATUS=: the newest revision and where each target is with it.
+    static func statusLine(
+        store: Store, configuration: DaemonConfiguration, report: PromotionEngine.TickReport
+    )
+        -> String
+    {
+        guard let revision = try? store.latestRevision() else {
+            return report.sourceError.map { "cannot poll \(configuration.source.name): \($0)" }
+                ?? "no revision yet"
+        }
+        var parts = ["revision \(revision.id)"]
+        for target in configuration.targets {
+            let state = (try? store.promotion(revisionID: revision.id, target: target.name))?.state ?? "—"
+            parts.append("\(target.name) \(state.replacingOccurrences(of: "_", with: " "))")
+        }
+        if let error = report.sourceError { parts.append("source unreachable: \(error)") }
+        if !report.problems.isEmpty { parts.append("\(report.problems.count) waiting") }
+        return parts.joined(separator: " · ")
+    }
+}

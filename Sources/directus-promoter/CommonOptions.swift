@@ -1,0 +1,106 @@
+import ArgumentParser
+import DirectusSchema
+import Foundation
+import PromotionDaemon
+import PromotionStore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `--config`: the configuration file every daemon command reads.
+struct ConfigOptions: ParsableArguments {
+    @Option(
+        name: [.short, .long],
+        help: ArgumentHelp(
+            "The configuration file.", discussion: "Default: $DIRECTUS_PROMOTER_CONFIG, else \(Self.defaultPath).",
+            valueName: "path"))
+    var config: String?
+
+    static let defaultPath = "/etc/directus-promoter/config.yaml"
+
+    var path: String {
+        config ?? ProcessInfo.processInfo.environment["DIRECTUS_PROMOTER_CONFIG"] ?? Self.defaultPath
+    }
+
+    /// Reads and validates the configuration; warnings go to stderr. On problems, prints every one (file:line:column)
+    /// and exits with EX_CONFIG (78), which systemd reports as a configuration error.
+    func load() throws -> DaemonConfiguration {
+        do {
+            let (configuration, warnings) = try ConfigurationReader.load(path: path)
+            for warning in warnings { printError("warning: \(warning)") }
+            return configuration
+        } catch {
+            printError(error.description)
+            throw ExitCode(78)
+        }
+    }
+
+    /// Opens the state database of an existing installation (commands that only read or record decisions).
+    func openStore(_ configuration: DaemonConfiguration) throws -> Store {
+        guard FileManager.default.fileExists(atPath: configuration.databasePath) else {
+            throw CommandError(
+                "no state database at \(configuration.databasePath): the daemon has not run yet "
+                    + "(start it, or run `directus-promoter poll` once)")
+        }
+        return try Store.open(path: configuration.databasePath)
+    }
+}
+
+/// `--json` and `--color` for commands that print reports.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print JSON for scripts instead of tables for people.")
+    var json = false
+
+    @Option(help: "Colour the tables: auto (on a terminal), always, never.")
+    var color: ColorChoice = .auto
+
+    var colored: Bool { !json && color.enabled(forStandardOutput: true) }
+
+    func emit(_ value: JSONValue) {
+        print(JSONWriter(layout: .indented("  ")).string(value))
+    }
+}
+
+func printError(_ text: String) {
+    FileHandle.standardError.write(Data((text + "\n").utf8))
+}
+
+/// The Unix user running the command, recorded as the actor of decisions (`alice`, or `root (sudo by alice)`).
+func unixUser() -> String {
+    var name = "uid \(getuid())"
+    if let entry = getpwuid(getuid()), let pointer = entry.pointee.pw_name {
+        name = String(cString: pointer)
+    }
+    if name == "root", let sudo = ProcessInfo.processInfo.environment["SUDO_USER"], !sudo.isEmpty {
+        return "root (sudo by \(sudo))"
+    }
+    return name
+}
+
+/// Asks a running daemon (the holder of the state directory's lock) to tick now, so that a decision is acted on
+/// at once rather than at the next poll. Returns whether a daemon was told.
+@discardableResult
+func pokeDaemon(stateDirectory: String) -> Bool {
+    let path = (stateDirectory as NSString).appendingPathComponent("daemon.lock")
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+        let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
+    else { return false }
+    return kill(pid, SIGUSR1) == 0
+}
+
+/// Reads `--since`: an ISO 8601 date or time, or a span back from now (`90m`, `12h`, `7d`).
+func parseSince(_ text: String, now: Date) throws -> Date {
+    if let span = ConfigurationReader.parseDuration(text) {
+        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
+        return now.addingTimeInterval(-seconds)
+    }
+    let full = ISO8601DateFormatter()
+    if let date = full.date(from: text) { return date }
+    let day = ISO8601DateFormatter()
+    day.formatOptions = [.withFullDate]
+    if let date = day.date(from: text) { return date }
+    throw ValidationError("--since: \(text) is neither a date (2026-11-27, 2026-11-27T10:00:00Z) nor a span (12h, 7d)")
+}

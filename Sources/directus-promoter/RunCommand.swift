@@ -1,0 +1,131 @@
+import ArgumentParser
+import AsyncHTTPClient
+import DirectusClient
+import DirectusSchema
+import Foundation
+import Logging
+import PromotionDaemon
+import PromotionStore
+import ServiceLifecycle
+
+/// `directus-promoter run`: the daemon.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon: poll, detect, promote, until stopped.",
+        discussion: """
+            Polls the source on the configured schedule, records each new schema as a revision, and carries it to
+            each target in turn through the promotion state machine. SIGTERM or SIGINT stops it after the step in
+            progress (an apply already sent is waited for); SIGHUP reloads the configuration (a bad one is refused
+            and the running one kept); SIGUSR1 runs a tick now (approve and the other decision commands send it).
+            Under systemd (Type=notify) it reports READY=1, a STATUS= line after each tick, and WATCHDOG=1 when
+            WatchdogSec= is set. One daemon per state directory: a second one exits with status 75.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+        let logger = Logger(label: "directus-promoter")
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(directory: configuration.stateDirectory)
+        } catch let held as InstanceLock.Held {
+            printError("directus-promoter: \(held)")
+            throw ExitCode(75)
+        }
+        let store = try Store.open(path: configuration.databasePath)
+        let httpClient = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
+        logger.notice(
+            "starting",
+            metadata: [
+                "config": "\(options.path)", "state_directory": "\(configuration.stateDirectory)",
+                "pipeline": "\(configuration.environments.map(\.name).joined(separator: " → "))",
+                "poll_interval": "\(configuration.pollInterval)",
+            ])
+        let service = PromotionService(
+            configurationPath: options.path, configuration: configuration, store: store, httpClient: httpClient,
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint],
+                cancellationSignals: [], logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            logger.error("stopped on an error: \(error)")
+            try? await httpClient.shutdown()
+            withExtendedLifetime(lock) {}
+            throw ExitCode(1)
+        }
+        try? await httpClient.shutdown()
+        withExtendedLifetime(lock) {}
+    }
+}
+
+/// `directus-promoter poll`: one tick in the foreground.
+struct PollCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "poll",
+        abstract: "Run one tick in the foreground and exit (for cron, and for debugging).",
+        discussion: """
+            Does what one tick of the daemon does: polls the source, records a new revision, takes the decisions
+            people recorded, and carries every promotion as far as it can go. Takes the state directory's lock, so
+            it refuses to run beside a running daemon (exit status 75). Exit status: 0 all in sync, 3 something
+            needs attention, 1 error.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() async throws {
+        let configuration = try options.load()
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(directory: configuration.stateDirectory)
+        } catch let held as InstanceLock.Held {
+            printError("directus-promoter: \(held)")
+            throw ExitCode(75)
+        }
+        let store = try Store.open(path: configuration.databasePath)
+        let httpClient = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
+        defer { withExtendedLifetime(lock) {} }
+        let report: PromotionEngine.TickReport
+        do {
+            let engine = try PromotionService.makeEngine(
+                configuration, store: store, httpClient: httpClient, logger: Logger(label: "directus-promoter"),
+                now: { Date() })
+            report = await engine.tick()
+        } catch {
+            try? await httpClient.shutdown()
+            throw CommandError("\(error)")
+        }
+        try? await httpClient.shutdown()
+        let status = try StatusReport(store: store, configuration: configuration)
+        if output.json {
+            output.emit([
+                "source_hash": report.sourceHash.map(JSONValue.string) ?? .null,
+                "source_error": report.sourceError.map(JSONValue.string) ?? .null,
+                "new_revision": report.newRevision.map { .number(JSONNumber(Int($0))) } ?? .null,
+                "transitions": .array(report.transitions.map(JSONValue.string)),
+                "problems": .array(report.problems.map(JSONValue.string)),
+                "status": status.json,
+            ])
+        } else {
+            if let revision = report.newRevision { print("new revision r\(revision)") }
+            for transition in report.transitions { print("promotion \(transition)") }
+            for problem in report.problems { print("waiting: \(problem)") }
+            if let error = report.sourceError { print("source: \(error)") }
+            if report.transitions.isEmpty && report.newRevision == nil && report.problems.isEmpty {
+                print("nothing to do")
+            }
+            print("")
+            print(status.text(now: Date(), color: output.colored), terminator: "")
+        }
+        if status.needsAttention || report.sourceError != nil { throw ExitCode(3) }
+    }
+}
