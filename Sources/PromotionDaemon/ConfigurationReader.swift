@@ -199,7 +199,7 @@ public struct ConfigurationReader {
         let credentials = readCredentials(keys, node: node, path: path)
         var environment = DaemonConfiguration.Environment(
             name: name, url: url, credentials: credentials ?? .token(.environment("")))
-        environment.approval = ApprovalPolicy.defaultPolicy(forTargetAt: index - 1)
+        environment.approval = index == 0 ? .automatic : ApprovalPolicy.defaultPolicy(forTargetAt: index - 1)
         if let timeouts = keys["timeouts"] {
             let timeoutKeys = entries(timeouts, path: "\(path).timeouts", allowed: ["request"])
             if let node = timeoutKeys["request"],
@@ -286,7 +286,7 @@ public struct ConfigurationReader {
         func source(_ inline: String, _ env: String, _ file: String) -> (Secret.Source, Node)? {
             let given = [inline, env, file].filter { keys[$0] != nil }
             if given.count > 1, let second = keys[given[1]] {
-                report(second, "\(path).\(given[1])", "give only one of \(given.joined(separator: ", "))")
+                report(second, "\(path).\(given[1])", "give only one of \(inline), \(env), \(file)")
             }
             if let node = keys[env], let name = string(node, path: "\(path).\(env)") {
                 return (.environment(name), node)

@@ -1,0 +1,197 @@
+import DirectusClient
+import Foundation
+import PromotionCore
+import PromotionDaemon
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    func read(_ text: String) throws(ConfigurationError) -> DaemonConfiguration {
+        var reader = ConfigurationReader(file: "test.yaml")
+        return try reader.read(text)
+    }
+
+    func problems(_ text: String) -> [String] {
+        do {
+            _ = try read(text)
+            return []
+        } catch {
+            return error.problems.map(\.description)
+        }
+    }
+
+    @Test("the commented example in config/ is valid and means what its comments say")
+    func example() throws {
+        let path = Self.repository.appendingPathComponent("config/directus-promoter.yaml").path
+        let (configuration, _) = try ConfigurationReader.load(path: path)
+        #expect(configuration.environments.map(\.name) == ["development", "staging", "production"])
+        #expect(configuration.pollInterval == .seconds(60))
+        #expect(configuration.pollJitter == 0.1)
+        #expect(configuration.stateDirectory == "/var/lib/directus-promoter")
+        let production = configuration.environments[2]
+        #expect(production.approval == .manual(approvals: 1))
+        #expect(production.requireAllowDestructive)
+        #expect(
+            production.credentials
+                == .login(
+                    email: "schema-bot@example.com",
+                    password: .file(
+                        "$CREDENTIALS_DIRECTORY/directus-production-password")))
+        #expect(configuration.environments[1].approval == .automatic)
+        #expect(configuration.environments[1].requestTimeout == .seconds(60))
+        #expect(production.retry.initialDelay == .milliseconds(500))
+        #expect(try configuration.pipeline.targets == ["staging", "production"])
+    }
+
+    @Test("defaults: staging automatic, later targets manual, 60 s polls")
+    func defaults() throws {
+        let configuration = try read(
+            """
+            environments:
+              - {name: dev, url: "http://localhost:8055", token_env: DEV_TOKEN}
+              - {name: stage, url: "http://localhost:8056", token_env: STAGE_TOKEN}
+              - {name: qa, url: "http://localhost:8057", token_env: QA_TOKEN}
+              - {name: prod, url: "https://cms.example.com", token_file: /run/credentials/prod}
+            """)
+        #expect(configuration.environments.map(\.approval) == [.automatic, .automatic, .manual(), .manual()])
+        #expect(configuration.pollInterval == .seconds(60))
+        #expect(configuration.environments[3].credentials == .token(.file("/run/credentials/prod")))
+    }
+
+    @Test("each problem names the file, line and column, and all are reported at once")
+    func locatedProblems() {
+        let found = problems(
+            """
+            poll:
+              interval: soon
+            environments:
+              - name: development
+                url: http://localhost:8055
+                token_env: DEV_TOKEN
+              - name: staging
+                url: htp//staging
+                token_env: STAGING_TOKEN
+                aproval: manual
+            """)
+        #expect(
+            found == [
+                "test.yaml:2:13: poll.interval: not a duration (for example 30s, 5m, 1h or 500ms)",
+                "test.yaml:8:10: environments[1].url: not a valid URL (for example https://cms.example.com)",
+                "test.yaml:10:5: environments[1].aproval: unknown key (did you mean approval?)",
+            ])
+    }
+
+    @Test("unknown top-level keys get a suggestion; unrelated ones list the known keys")
+    func unknownKeys() {
+        #expect(
+            problems("enviroments: []\n").first
+                == "test.yaml:1:1: enviroments: unknown key (did you mean environments?)")
+        let unrelated = problems("colour: blue\nenvironments: []\n")
+        #expect(unrelated.first?.hasPrefix("test.yaml:1:1: colour: unknown key (known keys: poll,") == true)
+    }
+
+    @Test(
+        "invalid values are refused with a reason",
+        arguments: [
+            (
+                "environments:\n  - {name: dev, url: 'http://a', token_env: A}\n",
+                "needs a source and at least one target"
+            ),
+            (
+                "environments:\n  - {name: dev, url: 'http://a', token_env: A}\n  - {name: dev, url: 'http://b', token_env: B}\n",
+                "dev is already the name of environments[0]"
+            ),
+            (
+                "environments:\n  - {name: dev, url: 'http://a'}\n  - {name: p, url: 'http://b', token_env: B}\n",
+                "no credentials"
+            ),
+            (
+                "environments:\n  - {name: dev, url: 'http://a', token_env: A, token_file: /f}\n  - {name: p, url: 'http://b', token_env: B}\n",
+                "give only one of token, token_env, token_file"
+            ),
+            (
+                "environments:\n  - {name: Dev!, url: 'http://a', token_env: A}\n  - {name: p, url: 'http://b', token_env: B}\n",
+                "Dev! is not a valid name"
+            ),
+            (
+                "environments:\n  - {name: d, url: 'http://a', token_env: A, approval: manual}\n  - {name: p, url: 'http://b', token_env: B}\n",
+                "the source (the first environment) is never promoted to"
+            ),
+            (
+                "environments:\n  - {name: d, url: 'http://a', token_env: A}\n  - {name: p, url: 'http://b', token_env: B, approval: sometimes}\n",
+                "must be automatic or manual, not sometimes"
+            ),
+            (
+                "environments:\n  - {name: d, url: 'http://user:pw@a', token_env: A}\n  - {name: p, url: 'http://b', token_env: B}\n",
+                "must not hold credentials"
+            ),
+            ("state_directory: relative/dir\nenvironments: []\n", "must be an absolute path"),
+            ("log: {level: loud}\nenvironments: []\n", "unknown level loud"),
+            ("environments: [\n", "not valid YAML"),
+            ("- just\n- a list\n", "must be a mapping"),
+        ])
+    func invalid(text: String, expected: String) {
+        let found = problems(text)
+        #expect(found.contains { $0.contains(expected) }, "\(found)")
+        #expect(found.allSatisfy { $0.hasPrefix("test.yaml:") })
+    }
+
+    @Test("durations read as operators write them")
+    func durations() {
+        #expect(ConfigurationReader.parseDuration("90") == .seconds(90))
+        #expect(ConfigurationReader.parseDuration("500ms") == .milliseconds(500))
+        #expect(ConfigurationReader.parseDuration("1h30m") == .seconds(5400))
+        #expect(ConfigurationReader.parseDuration("2d") == .seconds(172_800))
+        #expect(ConfigurationReader.parseDuration("soon") == nil)
+        #expect(ConfigurationReader.parseDuration("5 parsecs") == nil)
+    }
+
+    @Test("a secret written in a world-readable configuration gets a warning, and never appears in it")
+    func worldReadableSecret() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let secret = "s3cr3t-token-value-9f1c"
+        try """
+        environments:
+          - {name: dev, url: 'http://a', token: \(secret)}
+          - {name: prod, url: 'http://b', token_env: PROD}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        let (_, warnings) = try ConfigurationReader.load(path: path)
+        #expect(warnings.contains { $0.contains("readable by every user") })
+        #expect(warnings.contains { $0.contains("a secret written in the configuration") })
+        #expect(!warnings.joined().contains(secret))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        let (_, private600) = try ConfigurationReader.load(path: path)
+        #expect(!private600.contains { $0.contains("readable by every user") })
+    }
+
+    @Test("a missing file is one clear problem")
+    func missingFile() {
+        #expect(throws: ConfigurationError.self) { try ConfigurationReader.load(path: "/nonexistent/config.yaml") }
+    }
+
+    @Test("a secret that cannot be read names the environment and the source, never a value")
+    func unreadableSecret() throws {
+        let configuration = try read(
+            """
+            environments:
+              - {name: dev, url: 'http://a', token_env: DEV_TOKEN_UNSET}
+              - {name: prod, url: 'http://b', token_file: /nonexistent/token}
+            """)
+        #expect(throws: Secret.ResolutionError.self) {
+            try configuration.endpoint(for: configuration.environments[0], processEnvironment: [:])
+        }
+        do {
+            _ = try configuration.endpoint(for: configuration.environments[1], processEnvironment: [:])
+            Issue.record("expected an error")
+        } catch {
+            #expect(
+                error.description == "cannot read the secret from file /nonexistent/token: no such file or not readable"
+            )
+        }
+    }
+}
