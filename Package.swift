@@ -128,7 +128,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "DirectusSchema", "directus-promoter", "TestSupport",
+                "DirectusSchema", "directus-promoter", "TestSupport", "DirectusEmulator", "PromotionStore",
+                "PromotionDaemon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -84,7 +84,8 @@ public struct ConfigurationReader {
         let keys = entries(root, path: "", allowed: Self.topLevelKeys)
         if let poll = keys["poll"] {
             let pollKeys = entries(poll, path: "poll", allowed: ["interval", "jitter"])
-            if let node = pollKeys["interval"], let value = duration(node, path: "poll.interval", minimum: .seconds(1))
+            if let node = pollKeys["interval"],
+                let value = duration(node, path: "poll.interval", minimum: .milliseconds(100))
             {
                 configuration.pollInterval = value
             }

@@ -179,7 +179,14 @@ public actor PromotionEngine {
                     message: "\(decision.actor)'s \(decision.kind.rawValue) was not applied: \(error)", at: now())
                 continue
             }
-            var message = "\(decision.kind.rawValue) by \(decision.actor)"
+            let verb =
+                switch decision.kind {
+                case .approve: "approved"
+                case .reject: "rejected"
+                case .retry: "retry requested"
+                case .cancel: "cancelled"
+                }
+            var message = "\(verb) by \(decision.actor)"
             if decision.kind == .approve, machine.state == .awaitingApproval {
                 message += " (\(machine.approvers.count) of \(machine.policy.requiredApprovals) approvals)"
             }

@@ -1,0 +1,156 @@
+import DirectusEmulator
+import DirectusSchema
+import Foundation
+import PromotionDaemon
+import PromotionStore
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `directus-promoter run` and the CLI as real processes, over real HTTP and a real state directory.
+@Suite("daemon process", .serialized)
+struct DaemonProcessTests {
+    @Test("run: staging automatic, production approved through the CLI, then SIGTERM stops it cleanly")
+    func runApproveStop() async throws {
+        try await withDaemonHarness { h in
+            let daemon = try h.startDaemon()
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            #expect(h.latest("staging")?.state == "applied")
+
+            // status: exit 3 (attention), in both formats.
+            let status = try h.cli(["status"])
+            #expect(status.status == 3)
+            #expect(status.standardOutput.contains("awaiting approval"))
+            #expect(status.standardOutput.contains("staging      target  in sync"))
+            let json = try h.cli(["status", "--json"])
+            #expect(json.status == 3)
+            let parsed = try JSONParser.parse(Array(json.standardOutput.utf8))
+            #expect(parsed["needs_attention"] == true)
+            #expect(parsed["in_flight"]?.arrayValue?.first?["state"] == "awaiting_approval")
+            #expect(parsed["environments"]?.arrayValue?.count == 3)
+
+            // A decision the promotion cannot take is refused by the CLI with the reason.
+            let id = try #require(h.latest("production")?.id)
+            let stagingID = try #require(h.latest("staging")?.id)
+            let wrong = try h.cli(["approve", "\(stagingID)"])
+            #expect(wrong.status == 1)
+            #expect(
+                wrong.standardError.contains(
+                    "promotion \(stagingID) is applied; only a promotion that is awaiting approval can be approved"))
+
+            let approve = try h.cli(["approve", "\(id)", "--comment", "ship it"])
+            #expect(approve.status == 0, "\(approve.standardError)")
+            #expect(approve.standardOutput.contains("the daemon acts on it now"))
+            #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
+            #expect(await h.converged())
+
+            let done = try h.cli(["status"])
+            #expect(done.status == 0, "\(done.standardOutput)")
+            let show = try h.cli(["show", "\(id)"])
+            #expect(show.status == 0)
+            #expect(show.standardOutput.contains("diff hash:"))
+            #expect(show.standardOutput.contains("ship it"))
+            #expect(show.standardOutput.contains("+ field articles.summary"))
+            #expect(show.standardOutput.contains("approved by"))
+            let history = try h.cli(["history", "--json", "--env", "production"])
+            let rows = try JSONParser.parse(Array(history.standardOutput.utf8)).arrayValue ?? []
+            #expect(rows.first?["state"] == "applied")
+            #expect(rows.first?["approvers"]?.arrayValue?.isEmpty == false)
+            let table = try h.cli(["history"])
+            #expect(table.standardOutput.hasPrefix("  ID  REVISION  TARGET"))
+
+            #expect(try await stop(daemon) == 0)
+            #expect(h.log.contains("stopped"))
+            #expect(!h.log.contains(daemonToken), "the token never reaches the log")
+        }
+    }
+
+    @Test("one daemon per state directory: a second run and a poll exit 75 with a clear message")
+    func singleInstance() async throws {
+        try await withDaemonHarness { h in
+            let daemon = try h.startDaemon()
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            #expect(try await eventually { h.latest("staging")?.state == "applied" })
+            let second = try h.cli(["run"])
+            #expect(second.status == 75)
+            #expect(second.standardError.contains("pid \(daemon.processIdentifier)"))
+            #expect(second.standardError.contains("only one daemon may act on a state directory"))
+            let poll = try h.cli(["poll"])
+            #expect(poll.status == 75)
+            #expect(try await stop(daemon) == 0)
+            // Once it is gone, poll works (and says production waits for approval: exit 3).
+            let after = try h.cli(["poll"])
+            #expect(after.status == 3, "\(after.standardError)")
+            #expect(after.standardOutput.contains("awaiting approval"))
+        }
+    }
+
+    @Test("SIGHUP: a bad configuration is refused and the old one kept; a good one is taken")
+    func reload() async throws {
+        try await withDaemonHarness { h in
+            let daemon = try h.startDaemon()
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            let good = try String(contentsOfFile: h.configPath, encoding: .utf8)
+            try (good + "\nbogus_key: 1\n").write(toFile: h.configPath, atomically: true, encoding: .utf8)
+            kill(daemon.processIdentifier, SIGHUP)
+            #expect(try await eventually(10) { h.log.contains("the new configuration is refused") })
+            #expect(h.log.contains("bogus_key: unknown key"))
+            #expect(daemon.isRunning)
+            try h.writeConfig(pollInterval: "300ms")
+            kill(daemon.processIdentifier, SIGHUP)
+            #expect(try await eventually(10) { h.log.contains("configuration reloaded") })
+            let kinds = try h.store().recentEvents(limit: 50).map(\.kind)
+            #expect(kinds.contains("config.refused") && kinds.contains("config.reloaded"))
+            // Still working after both reloads.
+            let id = try #require(h.latest("production")?.id)
+            _ = try h.cli(["approve", "\(id)"])
+            #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
+            #expect(try await stop(daemon, signal: SIGINT) == 0)
+        }
+    }
+
+    @Test("systemd notify: READY=1 with a STATUS line, WATCHDOG=1 when asked, STOPPING=1 on SIGTERM")
+    func notify() async throws {
+        try await withDaemonHarness { h in
+            let socket = try NotifySocket(path: h.directory + "/notify.sock")
+            let daemon = try h.startDaemon(extraEnvironment: [
+                "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000",
+            ])
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            let messages = socket.receive(timeout: 15) { received in
+                received.contains { $0.hasPrefix("READY=1") } && received.contains("WATCHDOG=1")
+            }
+            let ready = try #require(messages.first { $0.hasPrefix("READY=1") })
+            #expect(ready.contains("\nSTATUS=revision 1 · staging"))
+            #expect(messages.contains("WATCHDOG=1"))
+            kill(daemon.processIdentifier, SIGTERM)
+            let stopping = socket.receive(timeout: 10) { $0.contains("STOPPING=1") }
+            #expect(stopping.contains("STOPPING=1"))
+            #expect(try await stop(daemon) == 0)
+        }
+    }
+
+    @Test("config errors: every problem with file, line and column; exit 78")
+    func configErrors() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try """
+        poll:
+          intervall: 5s
+        environments:
+          - name: development
+            url: not a url
+            token_env: X
+        """.write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Binary.run(["status", "--config", path])
+        #expect(result.status == 78)
+        #expect(result.standardError.contains("\(path):2:3: poll.intervall: unknown key (did you mean interval?)"))
+        #expect(result.standardError.contains("\(path):5:10: environments[0].url: not a valid URL"))
+        #expect(result.standardError.contains("needs a source and at least one target"))
+    }
+}
