@@ -72,7 +72,7 @@ public enum DemoSchema {
         ]
     }
 
-    static func field(
+    public static func field(
         _ collection: String, _ name: String, type: String, dataType: String, length: Int?, nullable: Bool
     ) -> JSONValue {
         [
