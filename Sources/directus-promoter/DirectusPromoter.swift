@@ -14,7 +14,8 @@ struct DirectusPromoter: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, RunCommand.self, StatusCommand.self, HistoryCommand.self, ShowCommand.self,
             ApproveCommand.self,
-            RejectCommand.self, RetryCommand.self, CancelCommand.self, PollCommand.self, DiffCommand.self,
+            RejectCommand.self, RetryCommand.self, CancelCommand.self, PlanCommand.self, PollCommand.self,
+            SnapshotsCommand.self, SnapshotCommand.self, CheckConfigCommand.self, DiffCommand.self,
             EmulatorCommand.self,
         ]
     )
