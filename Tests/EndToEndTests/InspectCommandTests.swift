@@ -106,5 +106,26 @@ struct InspectCommandTests {
         }
         let help = try Binary.run(["help", "run"])
         #expect(help.standardOutput.contains("SIGHUP"))
+        let manual = try Binary.run(["manual"])
+        #expect(manual.standardOutput.hasPrefix(".TH DIRECTUS-PROMOTER 1"))
+        for command in ["run", "status", "approve", "plan", "check-config"] {
+            #expect(manual.standardOutput.contains(".SS \(command)\n"))
+        }
+        // When groff is installed, the page renders without warnings.
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/groff") {
+            let page = FileManager.default.temporaryDirectory.appendingPathComponent("directus-promoter-\(UUID()).1")
+            try manual.standardOutput.write(to: page, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: page) }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/groff")
+            process.arguments = ["-man", "-Tutf8", "-ww", "-z", page.path]
+            let errors = Pipe()
+            process.standardError = errors
+            try process.run()
+            let warnings = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            #expect(warnings.isEmpty, "\(warnings)")
+        }
     }
 }

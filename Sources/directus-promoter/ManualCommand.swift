@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+
+/// `directus-promoter manual`: the man page, built from the same definitions as `--help`.
+struct ManualCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "manual",
+        abstract: "Print the man page (roff), e.g. into /usr/local/share/man/man1/directus-promoter.1.",
+        discussion: "Every command's section is its --help text, so the page never disagrees with the program.")
+
+    func run() {
+        print(Self.page(date: Date()))
+    }
+
+    static func page(date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.dateFormat = "MMMM yyyy"
+        let root = DirectusPromoter.configuration
+        var lines = [
+            ".TH DIRECTUS-PROMOTER 1 \"\(formatter.string(from: date))\" \"directus-promoter \(root.version)\" \"User Commands\"",
+            ".SH NAME",
+            "directus-promoter \\- \(escape(root.abstract))",
+            ".SH SYNOPSIS",
+            ".B directus-promoter",
+            ".I command",
+            "[\\fIoptions\\fR]",
+            ".SH DESCRIPTION",
+            escape(
+                "A daemon that carries Directus schema changes from a development instance to staging and production: "
+                    + "it polls the source's schema, records each new one as a revision, and promotes "
+                    + "approved diffs through a persisted state machine. The same binary is the command-line tool "
+                    + "operators use to see and decide."),
+            ".PP",
+            escape(root.discussion),
+            ".SH COMMANDS",
+        ]
+        for command in root.subcommands {
+            let name = command.configuration.commandName ?? "\(command)"
+            guard command.configuration.shouldDisplay else { continue }
+            lines.append(".SS \(name)")
+            lines.append(".nf")
+            lines.append(escape(DirectusPromoter.helpMessage(for: command, columns: 100)))
+            lines.append(".fi")
+        }
+        lines += [
+            ".SH FILES",
+            ".TP", "/etc/directus-promoter/config.yaml",
+            "The configuration (or --config, or $DIRECTUS_PROMOTER_CONFIG).",
+            ".TP", "/var/lib/directus-promoter/state.sqlite", "History, promotions, decisions and the audit log.",
+            ".TP", "/var/lib/directus-promoter/daemon.lock", "The single-instance lock; holds the daemon's pid.",
+            ".SH SIGNALS",
+            ".TP", "SIGTERM, SIGINT", "Stop after the step in progress.",
+            ".TP", "SIGHUP", "Reload the configuration; a bad one is refused and the running one kept.",
+            ".TP", "SIGUSR1", "Run a tick now (the decision commands send it).",
+            ".SH SEE ALSO",
+            "The documentation in docs/ of the source tree: configuration.md, operations.md, state-machine.md.",
+        ]
+        return lines.joined(separator: "\n")
+    }
+
+    /// Text safe for roff: backslashes doubled, lines starting with . or ' protected.
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\e").split(separator: "\n", omittingEmptySubsequences: false)
+            .map { line in line.hasPrefix(".") || line.hasPrefix("'") ? "\\&" + line : String(line) }
+            .joined(separator: "\n")
+    }
+}
