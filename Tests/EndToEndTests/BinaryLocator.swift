@@ -23,8 +23,18 @@ enum Binary {
         var standardError: String
     }
 
-    /// Runs the binary to completion with `arguments`.
-    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary to completion on a thread of its own, so that waiting for it never blocks the cooperative
+    /// pool (which the in-process emulators the child talks to need).
+    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result { try runBlocking(arguments, environment: environment) })
+            }
+        }
+    }
+
+    /// Runs the binary to completion with `arguments`, blocking the calling thread.
+    static func runBlocking(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -74,8 +74,8 @@ struct DaemonHarness: Sendable {
     }
 
     /// Runs a CLI command against the harness's configuration.
-    func cli(_ arguments: [String]) throws -> Binary.Result {
-        try Binary.run(arguments + ["--config", configPath], environment: environment)
+    func cli(_ arguments: [String]) async throws -> Binary.Result {
+        try await Binary.run(arguments + ["--config", configPath], environment: environment)
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

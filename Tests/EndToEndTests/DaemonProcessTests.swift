@@ -22,11 +22,11 @@ struct DaemonProcessTests {
             #expect(h.latest("staging")?.state == "applied")
 
             // status: exit 3 (attention), in both formats.
-            let status = try h.cli(["status"])
+            let status = try await h.cli(["status"])
             #expect(status.status == 3)
             #expect(status.standardOutput.contains("awaiting approval"))
             #expect(status.standardOutput.contains("staging      target  in sync"))
-            let json = try h.cli(["status", "--json"])
+            let json = try await h.cli(["status", "--json"])
             #expect(json.status == 3)
             let parsed = try JSONParser.parse(Array(json.standardOutput.utf8))
             #expect(parsed["needs_attention"] == true)
@@ -36,31 +36,31 @@ struct DaemonProcessTests {
             // A decision the promotion cannot take is refused by the CLI with the reason.
             let id = try #require(h.latest("production")?.id)
             let stagingID = try #require(h.latest("staging")?.id)
-            let wrong = try h.cli(["approve", "\(stagingID)"])
+            let wrong = try await h.cli(["approve", "\(stagingID)"])
             #expect(wrong.status == 1)
             #expect(
                 wrong.standardError.contains(
                     "promotion \(stagingID) is applied; only a promotion that is awaiting approval can be approved"))
 
-            let approve = try h.cli(["approve", "\(id)", "--comment", "ship it"])
+            let approve = try await h.cli(["approve", "\(id)", "--comment", "ship it"])
             #expect(approve.status == 0, "\(approve.standardError)")
             #expect(approve.standardOutput.contains("the daemon acts on it now"))
             #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
             #expect(await h.converged())
 
-            let done = try h.cli(["status"])
+            let done = try await h.cli(["status"])
             #expect(done.status == 0, "\(done.standardOutput)")
-            let show = try h.cli(["show", "\(id)"])
+            let show = try await h.cli(["show", "\(id)"])
             #expect(show.status == 0)
             #expect(show.standardOutput.contains("diff hash:"))
             #expect(show.standardOutput.contains("ship it"))
             #expect(show.standardOutput.contains("+ field articles.summary"))
             #expect(show.standardOutput.contains("approved by"))
-            let history = try h.cli(["history", "--json", "--env", "production"])
+            let history = try await h.cli(["history", "--json", "--env", "production"])
             let rows = try JSONParser.parse(Array(history.standardOutput.utf8)).arrayValue ?? []
             #expect(rows.first?["state"] == "applied")
             #expect(rows.first?["approvers"]?.arrayValue?.isEmpty == false)
-            let table = try h.cli(["history"])
+            let table = try await h.cli(["history"])
             #expect(table.standardOutput.hasPrefix("  ID  REVISION  TARGET"))
 
             #expect(try await stop(daemon) == 0)
@@ -75,15 +75,15 @@ struct DaemonProcessTests {
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(try await eventually { h.latest("staging")?.state == "applied" })
-            let second = try h.cli(["run"])
+            let second = try await h.cli(["run"])
             #expect(second.status == 75)
             #expect(second.standardError.contains("pid \(daemon.processIdentifier)"))
             #expect(second.standardError.contains("only one daemon may act on a state directory"))
-            let poll = try h.cli(["poll"])
+            let poll = try await h.cli(["poll"])
             #expect(poll.status == 75)
             #expect(try await stop(daemon) == 0)
             // Once it is gone, poll works (and says production waits for approval: exit 3).
-            let after = try h.cli(["poll"])
+            let after = try await h.cli(["poll"])
             #expect(after.status == 3, "\(after.standardError)")
             #expect(after.standardOutput.contains("awaiting approval"))
         }
@@ -108,7 +108,7 @@ struct DaemonProcessTests {
             #expect(kinds.contains("config.refused") && kinds.contains("config.reloaded"))
             // Still working after both reloads.
             let id = try #require(h.latest("production")?.id)
-            _ = try h.cli(["approve", "\(id)"])
+            _ = try await h.cli(["approve", "\(id)"])
             #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
             #expect(try await stop(daemon, signal: SIGINT) == 0)
         }
@@ -136,7 +136,7 @@ struct DaemonProcessTests {
     }
 
     @Test("config errors: every problem with file, line and column; exit 78")
-    func configErrors() throws {
+    func configErrors() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).yaml").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try """
@@ -147,7 +147,7 @@ struct DaemonProcessTests {
             url: not a url
             token_env: X
         """.write(toFile: path, atomically: true, encoding: .utf8)
-        let result = try Binary.run(["status", "--config", path])
+        let result = try await Binary.run(["status", "--config", path])
         #expect(result.status == 78)
         #expect(result.standardError.contains("\(path):2:3: poll.intervall: unknown key (did you mean interval?)"))
         #expect(result.standardError.contains("\(path):5:10: environments[0].url: not a valid URL"))

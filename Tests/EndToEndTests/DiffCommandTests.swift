@@ -26,12 +26,12 @@ struct DiffCommandTests {
     }
 
     @Test("--format directus prints Directus's own answer", arguments: realCases)
-    func directusFormatMatchesConformance(name: String) throws {
+    func directusFormatMatchesConformance(name: String) async throws {
         let data = try Data(contentsOf: Shared.conformance.appendingPathComponent("diff/\(name)"))
         let testCase = try #require(try JSONParser.parse(Array(data)).objectValue)
         let current = try Self.corpusFile(forConverted: try #require(testCase["current"]?["file"]?.stringValue))
         let after = try Self.corpusFile(forConverted: try #require(testCase["after"]?["file"]?.stringValue))
-        let result = try Binary.run(["diff", current, after, "--format", "directus"])
+        let result = try await Binary.run(["diff", current, after, "--format", "directus"])
         let expectedStatus = testCase["expect"]?["status"]?.numberValue?.intValue
         if expectedStatus == 204 {
             #expect(result.status == 0)
@@ -46,8 +46,8 @@ struct DiffCommandTests {
     }
 
     @Test("a readable plan of a real pair, exit status 2")
-    func readablePlan() throws {
-        let result = try Binary.run([
+    func readablePlan() async throws {
+        let result = try await Binary.run([
             "diff", Shared.corpus.appendingPathComponent("Dsek-LTH__web__cms__snapshot__bea357a0.yaml").path,
             Shared.corpus.appendingPathComponent("Dsek-LTH__web__cms__snapshot__8de97607.yaml").path,
         ])
@@ -62,16 +62,16 @@ struct DiffCommandTests {
     }
 
     @Test("identical snapshots: no changes, exit status 0")
-    func noChanges() throws {
+    func noChanges() async throws {
         let file = Shared.corpus.appendingPathComponent("Dsek-LTH__web__cms__snapshot__bea357a0.yaml").path
-        let result = try Binary.run(["diff", file, file])
+        let result = try await Binary.run(["diff", file, file])
         #expect(result.status == 0)
         #expect(result.standardOutput == "No changes. The target schema matches.\n")
     }
 
     @Test("--format json is a machine-readable plan")
-    func jsonPlan() throws {
-        let result = try Binary.run([
+    func jsonPlan() async throws {
+        let result = try await Binary.run([
             "diff", Shared.corpus.appendingPathComponent("ActxLeToucan__R307__directus__snapshot__8c2bd076.yaml").path,
             Shared.corpus.appendingPathComponent("ActxLeToucan__R307__directus__snapshot__7f6d56f7.yaml").path,
             "--format", "json",
@@ -84,19 +84,19 @@ struct DiffCommandTests {
     }
 
     @Test("errors name the file and exit with status 1")
-    func errors() throws {
-        let missing = try Binary.run(["diff", "/nonexistent/a.yaml", "/nonexistent/b.yaml"])
+    func errors() async throws {
+        let missing = try await Binary.run(["diff", "/nonexistent/a.yaml", "/nonexistent/b.yaml"])
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("/nonexistent/a.yaml: no such file"))
 
         let broken = FileManager.default.temporaryDirectory.appendingPathComponent("broken-\(UUID().uuidString).json")
         try Data("{\n  \"version\": 1,\n  \"directus\": \"11.17.4\",\n  \"collections\": [,]\n}".utf8).write(to: broken)
         defer { try? FileManager.default.removeItem(at: broken) }
-        let syntax = try Binary.run(["diff", broken.path, broken.path])
+        let syntax = try await Binary.run(["diff", broken.path, broken.path])
         #expect(syntax.status == 1)
         #expect(syntax.standardError.contains("\(broken.path):4:19: invalid JSON"), "\(syntax.standardError)")
 
-        let headerless = try Binary.run([
+        let headerless = try await Binary.run([
             "diff", Shared.corpus.appendingPathComponent("Bitfy-AI__docs-jana__directus__schema.json").path,
             Shared.corpus.appendingPathComponent("Bitfy-AI__docs-jana__directus__schema.json").path,
         ])

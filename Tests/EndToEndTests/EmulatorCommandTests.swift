@@ -65,11 +65,11 @@ struct EmulatorCommandTests {
     }
 
     @Test("bad options are refused with a clear message")
-    func badOptions() throws {
-        let fault = try Binary.run(["emulator", "--fault", "explode"])
+    func badOptions() async throws {
+        let fault = try await Binary.run(["emulator", "--fault", "explode"])
         #expect(fault.status != 0)
         #expect(fault.standardError.contains("--fault explode: not a fault"))
-        let missing = try Binary.run(["emulator", "--snapshot", "/nonexistent.yaml", "--port", "0"])
+        let missing = try await Binary.run(["emulator", "--snapshot", "/nonexistent.yaml", "--port", "0"])
         #expect(missing.status == 1)
         #expect(missing.standardError.contains("/nonexistent.yaml: no such file"))
     }

@@ -9,7 +9,7 @@ struct FormattingTests {
         .deletingLastPathComponent()
 
     @Test("swift format lint --strict is clean")
-    func lint() throws {
+    func lint() async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["swift", "format", "lint", "--strict", "--recursive", "Sources", "Tests", "Package.swift"]
@@ -18,8 +18,11 @@ struct FormattingTests {
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let text = try await offThePool {
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return text
+        }
         #expect(process.terminationStatus == 0, "\(text.prefix(3000))")
         #expect(text.isEmpty, "\(text.prefix(3000))")
     }

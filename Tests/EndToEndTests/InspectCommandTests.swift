@@ -14,79 +14,79 @@ struct InspectCommandTests {
     func commands() async throws {
         try await withDaemonHarness { h in
             // One tick without a daemon: staging is updated, production waits (exit 3).
-            let poll = try h.cli(["poll"])
+            let poll = try await h.cli(["poll"])
             #expect(poll.status == 3, "\(poll.standardError)")
             #expect(poll.standardOutput.contains("new revision r1"))
             #expect(h.latest("staging")?.state == "applied")
 
-            let plan = try h.cli(["plan", "production"])
+            let plan = try await h.cli(["plan", "production"])
             #expect(plan.status == 2, "\(plan.standardError)")
             #expect(plan.standardOutput.contains("+ field articles.summary"))
-            let planJSON = try h.cli(["plan", "production", "--json"])
+            let planJSON = try await h.cli(["plan", "production", "--json"])
             #expect(planJSON.status == 2)
             let parsed = try JSONParser.parse(Array(planJSON.standardOutput.utf8))
             #expect(parsed["in_sync"] == false)
             #expect(parsed["plan"]?["summary"]?["create"] == 1)
-            let inSync = try h.cli(["plan", "staging"])
+            let inSync = try await h.cli(["plan", "staging"])
             #expect(inSync.status == 0)
             #expect(inSync.standardOutput.contains("nothing to apply"))
-            let source = try h.cli(["plan", "development"])
+            let source = try await h.cli(["plan", "development"])
             #expect(source.status == 1)
             #expect(source.standardError.contains("development is the source"))
             let events = try h.store().eventCount()
-            _ = try h.cli(["plan", "production"])
+            _ = try await h.cli(["plan", "production"])
             #expect(try h.store().eventCount() == events, "plan records nothing")
 
-            let snapshots = try h.cli(["snapshots"])
+            let snapshots = try await h.cli(["snapshots"])
             #expect(snapshots.status == 0)
             for name in ["development", "staging", "production"] { #expect(snapshots.standardOutput.contains(name)) }
             let snapshotsJSON = try JSONParser.parse(
-                Array(try h.cli(["snapshots", "--json", "--env", "staging"]).standardOutput.utf8))
+                Array(try await h.cli(["snapshots", "--json", "--env", "staging"]).standardOutput.utf8))
             let rows = snapshotsJSON.arrayValue ?? []
             #expect(rows.count == 2, "staging before and after the apply")
             #expect(rows.allSatisfy { $0["environment"] == "staging" })
 
-            let exported = try h.cli(["snapshot", "export", "r1", "--format", "json"])
+            let exported = try await h.cli(["snapshot", "export", "r1", "--format", "json"])
             #expect(exported.status == 0, "\(exported.standardError)")
             let snapshot = Snapshot(root: try JSONParser.parse(Array(exported.standardOutput.utf8)).objectValue!)
             #expect(snapshot.contentHash == (await h.dev.schema()).contentHash)
             let prefix = String(snapshot.contentHash.prefix(8))
-            let yaml = try h.cli(["snapshot", "export", prefix])
+            let yaml = try await h.cli(["snapshot", "export", prefix])
             #expect(
                 Snapshot(root: try YAMLReader.read(yaml.standardOutput).objectValue!).contentHash
                     == snapshot.contentHash)
-            let missing = try h.cli(["snapshot", "export", "ffffffff"])
+            let missing = try await h.cli(["snapshot", "export", "ffffffff"])
             #expect(missing.status == 1)
 
-            let check = try h.cli(["check-config"])
+            let check = try await h.cli(["check-config"])
             #expect(check.status == 0)
             #expect(check.standardOutput.contains("ok: development → staging → production"))
-            let online = try h.cli(["check-config", "--online"])
+            let online = try await h.cli(["check-config", "--online"])
             #expect(online.status == 0, "\(online.standardOutput)")
             #expect(online.standardOutput.components(separatedBy: "✓").count == 4)
             await h.production.upgrade(to: "11.17.5")
-            let mismatch = try h.cli(["check-config", "--online"])
+            let mismatch = try await h.cli(["check-config", "--online"])
             #expect(mismatch.status == 1)
             #expect(mismatch.standardOutput.contains("set force: true on production"))
             await h.production.upgrade(to: DemoSchema.version)
 
             let id = try #require(h.latest("production")?.id)
-            let cancel = try h.cli(["cancel", "\(id)", "--comment", "not this week"])
+            let cancel = try await h.cli(["cancel", "\(id)", "--comment", "not this week"])
             #expect(cancel.status == 0, "\(cancel.standardError)")
             #expect(cancel.standardOutput.contains("no daemon is running"))
-            _ = try h.cli(["poll"])
+            _ = try await h.cli(["poll"])
             #expect(h.latest("production")?.state == "cancelled")
-            let retry = try h.cli(["retry", "\(id)"])
+            let retry = try await h.cli(["retry", "\(id)"])
             #expect(retry.status == 1)
             #expect(retry.standardError.contains("only a promotion that is blocked or failed can be retried"))
-            let history = try h.cli(["history", "--since", "1h", "--env", "production"])
+            let history = try await h.cli(["history", "--since", "1h", "--env", "production"])
             #expect(history.standardOutput.contains("cancelled"))
         }
     }
 
     @Test("the demo runs end to end and finishes with all three schemas equal")
-    func demo() throws {
-        let result = try Binary.run(["demo", "--color", "never"])
+    func demo() async throws {
+        let result = try await Binary.run(["demo", "--color", "never"])
         #expect(result.status == 0, "\(result.standardError)")
         for step in [
             "Three Directus", "First poll", "A developer adds a field", "applied to staging automatically",
@@ -98,15 +98,15 @@ struct InspectCommandTests {
     }
 
     @Test("shell completions and help come from the command definitions")
-    func completionsAndHelp() throws {
+    func completionsAndHelp() async throws {
         for shell in ["bash", "zsh", "fish"] {
-            let script = try Binary.run(["--generate-completion-script", shell])
+            let script = try await Binary.run(["--generate-completion-script", shell])
             #expect(script.status == 0)
             #expect(script.standardOutput.contains("approve"))
         }
-        let help = try Binary.run(["help", "run"])
+        let help = try await Binary.run(["help", "run"])
         #expect(help.standardOutput.contains("SIGHUP"))
-        let manual = try Binary.run(["manual"])
+        let manual = try await Binary.run(["manual"])
         #expect(manual.standardOutput.hasPrefix(".TH DIRECTUS-PROMOTER 1"))
         for command in ["run", "status", "approve", "plan", "check-config"] {
             #expect(manual.standardOutput.contains(".SS \(command)\n"))
@@ -122,8 +122,11 @@ struct InspectCommandTests {
             let errors = Pipe()
             process.standardError = errors
             try process.run()
-            let warnings = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let warnings = try await offThePool {
+                let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                process.waitUntilExit()
+                return text
+            }
             #expect(process.terminationStatus == 0)
             #expect(warnings.isEmpty, "\(warnings)")
         }

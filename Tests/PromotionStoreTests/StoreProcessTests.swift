@@ -1,5 +1,6 @@
 import Foundation
 import PromotionStore
+import TestSupport
 import Testing
 
 /// The helper process (`store-stress`) beside the test bundle.
@@ -34,7 +35,7 @@ enum StressProcess {
 @Suite("Store across processes", .serialized)
 struct StoreProcessTests {
     @Test("a daemon-like writer and CLI-like deciders in separate processes lose no write and see no lock error")
-    func concurrentProcesses() throws {
+    func concurrentProcesses() async throws {
         let path = temporaryDatabasePath()
         _ = try Store.open(path: path)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("stress-\(UUID().uuidString)")
@@ -46,7 +47,8 @@ struct StoreProcessTests {
             let output = directory.appendingPathComponent(name)
             processes.append((try StressProcess.start([mode, path, name, "4"], output: output), output))
         }
-        for (process, _) in processes { process.waitUntilExit() }
+        let started = processes.map(\.0)
+        try await offThePool { for process in started { process.waitUntilExit() } }
         for (process, output) in processes {
             #expect(process.terminationStatus == 0, "\(output.lastPathComponent): \(StressProcess.errors(output))")
             #expect(!StressProcess.errors(output).contains("locked"))
@@ -76,7 +78,7 @@ struct StoreProcessTests {
     }
 
     @Test("SIGKILL in the middle of writes, many times: the file stays sound and every commit is there")
-    func crashSafety() throws {
+    func crashSafety() async throws {
         let path = temporaryDatabasePath()
         _ = try Store.open(path: path)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("crash-\(UUID().uuidString)")
@@ -86,9 +88,9 @@ struct StoreProcessTests {
         for round in 0..<25 {
             let output = directory.appendingPathComponent("round-\(round)")
             let process = try StressProcess.start(["looper", path, "looper-\(round)"], output: output)
-            usleep(UInt32.random(in: 50_000...250_000, using: &generator))
+            try await Task.sleep(for: .milliseconds(Int.random(in: 50...250, using: &generator)))
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            try await offThePool { process.waitUntilExit() }
             #expect(process.terminationReason == .uncaughtSignal)
             for line in StressProcess.lines(output) {
                 let parts = line.split(separator: " ")

@@ -173,7 +173,7 @@ struct StoreTests {
     }
 
     @Test("the audit log is append-only")
-    func appendOnly() throws {
+    func appendOnly() async throws {
         let path = temporaryDatabasePath()
         let store = try Store.open(path: path)
         _ = try seededStore(store)
@@ -186,8 +186,10 @@ struct StoreTests {
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = try await offThePool {
+            process.waitUntilExit()
+            return String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
         #expect(text.contains("append-only"))
         #expect(try store.recentEvents(limit: 5).first?.message == "drift")
     }

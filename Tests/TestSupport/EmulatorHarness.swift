@@ -34,3 +34,12 @@ public final class ManualClock: Sendable {
     public var now: @Sendable () -> Double { { [self] in seconds.withLock { $0 } } }
     public func advance(by delta: Double) { seconds.withLock { $0 += delta } }
 }
+
+/// Runs blocking work (waiting for a child process, sleeping between kills) on a thread of its own. Tests that
+/// block a thread of Swift's cooperative pool (two threads on a two-core machine) starve every actor in the test
+/// process, the in-process emulators included, and make unrelated HTTP tests time out.
+public func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
+    }
+}
