@@ -15,10 +15,13 @@ public enum DriftAssessment: Sendable, Equatable {
     case drifted(DriftReport)
 
     /// Compares what an environment reports with what we expect of it.
-    public static func assess(expected: Snapshot, observed: Snapshot) -> DriftAssessment {
+    /// Entities matched by `ignoring` (owned by the environment) never count as drift.
+    public static func assess(
+        expected: Snapshot, observed: Snapshot, ignoring rules: IgnoreRules = IgnoreRules()
+    ) -> DriftAssessment {
         if expected.contentHash == observed.contentHash { return .inSync }
         // What it would take to turn the observed schema back into the expected one.
-        let diff = SnapshotDiffer.diff(current: observed, after: expected)
+        let diff = rules.filter(SnapshotDiffer.diff(current: observed, after: expected))
         let versionChanged = expected.directus != observed.directus
         if diff.isEmpty {
             // Only the header or ordering differs.
@@ -27,7 +30,9 @@ public enum DriftAssessment: Sendable, Equatable {
         if versionChanged && isUpgradeOnly(diff) {
             return .upgraded(from: expected.directus, to: observed.directus)
         }
-        return .drifted(DriftReport(expected: expected, observed: observed, ignoringUpgradeChanges: versionChanged))
+        return .drifted(
+            DriftReport(
+                expected: expected, observed: observed, ignoringUpgradeChanges: versionChanged, ignoring: rules))
     }
 
     /// The diff without what an upgrade alone produces: keys appearing or disappearing, system indexes.
@@ -73,10 +78,13 @@ public struct DriftReport: Sendable, Equatable {
 
     /// With `ignoringUpgradeChanges` (the version changed too), keys that one version has and the other lacks,
     /// and system indexes, are left out: the report shows what people changed, not what the upgrade did.
-    public init(expected: Snapshot, observed: Snapshot, ignoringUpgradeChanges: Bool = false) {
+    public init(
+        expected: Snapshot, observed: Snapshot, ignoringUpgradeChanges: Bool = false,
+        ignoring rules: IgnoreRules = IgnoreRules()
+    ) {
         expectedHash = expected.contentHash
         observedHash = observed.contentHash
-        var diff = SnapshotDiffer.diff(current: expected, after: observed)
+        var diff = rules.filter(SnapshotDiffer.diff(current: expected, after: observed))
         if ignoringUpgradeChanges { diff = DriftAssessment.withoutUpgradeChanges(diff) }
         plan = PlanBuilder.plan(diff, current: expected)
     }

@@ -78,6 +78,9 @@ public struct PromotionStateMachine: Sendable, Equatable {
         case cancelRequested(actor: String)
         case retryRequested(actor: String)
         case newerRevisionDetected
+        /// The target changed behind our back (drift) while a plan waits for approval: plan again against what it
+        /// really has.
+        case targetChanged
         /// A condition that needs a person (mismatch, forbidden, credentials).
         case blockedBy(reason: String)
         /// A planning failure that is not transient (a transient one is simply tried again next tick).
@@ -197,6 +200,9 @@ public struct PromotionStateMachine: Sendable, Equatable {
                 return .prepareApply
             }
             return .none
+        case (.awaitingApproval, .targetChanged):
+            state = .planning
+            return .computeDiff
         case (.awaitingApproval, .rejectionRecorded):
             state = .rejected
             return .finish(.rejected)
@@ -278,19 +284,23 @@ public struct PromotionStateMachine: Sendable, Equatable {
             state = .applied
             return .finish(.applied)
         case .changes(let key, let destructive):
+            let samePlan = key == memory.plannedContentKey
             memory.plannedContentKey = key
             memory.plannedDestructive = destructive
             if key == approvedContentKey {
                 state = .approved
                 return .prepareApply
             }
-            return requireApprovalAgain()
+            return requireApprovalAgain(keepingApprovers: samePlan)
         }
     }
 
-    private mutating func requireApprovalAgain() -> Action {
-        memory.approvers = []
-        memory.destructiveAllowed = false
+    /// Approvals are for a plan's content: they carry over only when the content is the same.
+    private mutating func requireApprovalAgain(keepingApprovers: Bool = false) -> Action {
+        if !keepingApprovers {
+            memory.approvers = []
+            memory.destructiveAllowed = false
+        }
         memory.approvedContentKey = nil
         if policy.isAutomatic && !needsDestructiveConsent {
             state = .approved

@@ -46,7 +46,11 @@ public struct DaemonConfiguration: Sendable {
         public var multipartThreshold: Int
         public var force: Bool
         public var approval: ApprovalPolicy
-        public var requireAllowDestructive: Bool
+        public var destructive: DestructivePolicy
+        public var ignore: IgnoreRules
+        public var manageSystemIndexes: Bool
+        public var windows: [PromotionWindow]
+        public var soak: Duration
 
         public init(name: String, url: String, credentials: Credentials) {
             self.name = name
@@ -59,7 +63,11 @@ public struct DaemonConfiguration: Sendable {
             multipartThreshold = 900_000
             force = false
             approval = .automatic
-            requireAllowDestructive = false
+            destructive = .allow
+            ignore = IgnoreRules()
+            manageSystemIndexes = false
+            windows = []
+            soak = .zero
         }
     }
 
@@ -94,8 +102,9 @@ public struct DaemonConfiguration: Sendable {
             pipeline: try pipeline,
             environments: environments.map {
                 EnvironmentSettings(
-                    name: $0.name, url: $0.url, force: $0.force, policy: $0.approval,
-                    destructiveNeedsExplicitApproval: $0.requireAllowDestructive)
+                    name: $0.name, url: $0.url, force: $0.force, policy: $0.approval, destructive: $0.destructive,
+                    ignore: $0.ignore, manageSystemIndexes: $0.manageSystemIndexes, windows: $0.windows,
+                    soak: $0.soak)
             })
     }
 

@@ -42,7 +42,7 @@ public enum DemoSchema {
         return snapshot
     }
 
-    static func collection(_ name: String, icon: String) -> JSONValue {
+    public static func collection(_ name: String, icon: String) -> JSONValue {
         [
             "collection": .string(name),
             "meta": [
@@ -56,7 +56,7 @@ public enum DemoSchema {
         ]
     }
 
-    static func primaryKey(_ collection: String) -> JSONValue {
+    public static func primaryKey(_ collection: String) -> JSONValue {
         [
             "collection": .string(collection), "field": "id", "type": "integer",
             "meta": fieldMeta(collection, "id", interface: "input", hidden: true, readonly: true),

@@ -11,18 +11,33 @@ public struct EnvironmentSettings: Sendable, Equatable {
     public var force: Bool
     /// How promotions to this environment are approved (ignored for the source).
     public var policy: ApprovalPolicy
-    /// A plan that deletes something needs an approval given with `--allow-destructive`.
-    public var destructiveNeedsExplicitApproval: Bool
+    /// What to do with plans that destroy data.
+    public var destructive: DestructivePolicy
+    /// Entities this environment owns: out of drift and out of the diffs applied to it.
+    public var ignore: IgnoreRules
+    /// Let promotions change this environment's system indexes (`systemFields`). Off: the target keeps its own.
+    public var manageSystemIndexes: Bool
+    /// When promotions may be applied (empty: any time).
+    public var windows: [PromotionWindow]
+    /// How long a revision must have been applied on the environment before this one before it starts here.
+    public var soak: Duration
+
+    public var destructiveNeedsExplicitApproval: Bool { destructive == .approve }
 
     public init(
         name: String, url: String, force: Bool = false, policy: ApprovalPolicy = .automatic,
-        destructiveNeedsExplicitApproval: Bool = false
+        destructive: DestructivePolicy = .allow, ignore: IgnoreRules = IgnoreRules(),
+        manageSystemIndexes: Bool = false, windows: [PromotionWindow] = [], soak: Duration = .zero
     ) {
         self.name = name
         self.url = url
         self.force = force
         self.policy = policy
-        self.destructiveNeedsExplicitApproval = destructiveNeedsExplicitApproval
+        self.destructive = destructive
+        self.ignore = ignore
+        self.manageSystemIndexes = manageSystemIndexes
+        self.windows = windows
+        self.soak = soak
     }
 }
 

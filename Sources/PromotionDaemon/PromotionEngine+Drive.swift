@@ -11,6 +11,8 @@ extension PromotionEngine {
         var message: String
         var changes = Store.TransitionChanges()
         var details: String?
+        /// The target's snapshot this step observed (its expectation once the promotion is applied).
+        var observedTargetHash: String?
     }
 
     /// Why the engine diffs a target: to plan, right before applying, or to verify an apply.
@@ -56,6 +58,20 @@ extension PromotionEngine {
                     || upstreamState == PromotionStateMachine.State.applied.rawValue
                 guard configuration.pipeline.gateIsOpen(for: promotion.target, appliedOnUpstream: appliedUpstream)
                 else { return promotion }
+                let soak = configuration.settings(promotion.target).soak
+                if upstream != configuration.pipeline.source, soak > .zero,
+                    let appliedAt = try store.promotion(revisionID: promotion.revisionID, target: upstream)?.updatedAt
+                {
+                    let ready = appliedAt.addingTimeInterval(Self.seconds(soak))
+                    if now() < ready {
+                        try noteWaiting(
+                            promotion,
+                            "soaking: revision \(promotion.revisionID) has been on \(upstream) since "
+                                + "\(PromotionView.timestamp(appliedAt)); it starts here at \(PromotionView.timestamp(ready))",
+                            &report)
+                        return promotion
+                    }
+                }
                 step = Step(
                     event: .gateOpened,
                     message: upstream == configuration.pipeline.source
@@ -65,6 +81,14 @@ extension PromotionEngine {
                 guard let planned = try await observe(promotion, for: .plan, &report) else { return promotion }
                 step = planned.step
             case .approved:
+                let windows = configuration.settings(promotion.target).windows
+                if !PromotionWindow.isOpen(windows, at: now()) {
+                    let next = PromotionWindow.nextOpening(windows, after: now()).map {
+                        "; the next opens at \(PromotionView.timestamp($0))"
+                    }
+                    try noteWaiting(promotion, "outside \(promotion.target)'s promotion windows\(next ?? "")", &report)
+                    return promotion
+                }
                 guard let prepared = try await observe(promotion, for: .prepare, &report) else { return promotion }
                 step = prepared.step
                 pending = prepared.pending
@@ -96,8 +120,28 @@ extension PromotionEngine {
             promotion = try persist(
                 promotion, machine, message: step.message, changes: step.changes, details: step.details,
                 report: &report)
+            if machine.state == .applied, let hash = step.observedTargetHash {
+                // What the target has now is what it should keep having.
+                try store.setExpectation(
+                    environment: promotion.target, snapshotHash: hash, reason: .verified, actor: Self.actor,
+                    message: nil, at: now())
+            }
         }
         return promotion
+    }
+
+    /// A reason to wait that is not a failure (a soak time, a closed window), noted once.
+    func noteWaiting(_ promotion: PromotionRecord, _ reason: String, _ report: inout TickReport) throws {
+        report.problems.append("promotion \(promotion.id): \(reason)")
+        if try store.noteProblem(
+            promotionID: promotion.id, state: promotion.state, problem: reason, actor: Self.actor, at: now())
+        {
+            logger.notice("\(reason)", metadata: ["promotion": "\(promotion.id)"])
+        }
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// What the machine decided, for the audit message.
@@ -134,7 +178,8 @@ extension PromotionEngine {
         let result: DiffResult
         do {
             targetSnapshot = try await client.snapshot()
-            result = try await client.diff(to: source, force: settings.force)
+            result = try await client.diff(
+                to: upload(source, to: targetSnapshot, settings: settings), force: settings.force)
         } catch {
             return try await failedObservation(promotion, purpose: purpose, error: error, &report)
         }
@@ -150,31 +195,56 @@ extension PromotionEngine {
         var message: String
         var pending: PendingDiff?
         var details: String?
-        switch result {
-        case .inSync:
+        var shaped: (raw: JSONValue, plan: Plan, notes: [String])?
+        if case .changes(let diff) = result {
+            guard let value = shape(diff, target: target, current: targetSnapshot) else {
+                return try await failedObservation(
+                    promotion, purpose: purpose,
+                    error: .malformedResponse(detail: "the diff could not be read after filtering"), &report)
+            }
+            shaped = value
+        }
+        let notes = shaped.map { $0.notes.isEmpty ? "" : " [\($0.notes.joined(separator: "; "))]" } ?? ""
+        if case .changes(let diff) = result, let shaped, !DiffFilter.isEmpty(shaped.raw) {
+            let plan = shaped.plan
+            let key = DiffContentKey.key(of: shaped.raw)
+            let stored = try store.recordDiff(
+                revisionID: promotion.revisionID, target: target, directusHash: diff.hash,
+                targetSnapshotHash: targetHash, diff: shaped.raw, summary: plan.summary, contentKey: key, at: at)
+            changes.diffID = .some(stored.id)
+            planResult = .changes(contentKey: key, destructive: plan.isDestructive)
+            pending = PendingDiff(
+                hash: diff.hash, diff: (try? SnapshotDiff(json: shaped.raw)) ?? diff.diff, raw: shaped.raw)
+            var detailsJSON = PlanRenderer.json(plan).objectValue ?? JSONObject()
+            var summary = Self.describe(plan.summary)
+            if purpose != .verify && plan.isDestructive {
+                let counts = await rowCounts(of: plan, on: target)
+                if !counts.isEmpty {
+                    detailsJSON["row_counts"] = .object(
+                        JSONObject(counts.sorted { $0.key < $1.key }.map { ($0.key, .number(JSONNumber($0.value))) }))
+                    summary +=
+                        "; deletes "
+                        + counts.sorted { $0.key < $1.key }.map {
+                            "\($0.key) (\($0.value) row\($0.value == 1 ? "" : "s"))"
+                        }
+                        .joined(separator: ", ")
+                }
+            }
+            details = JSONWriter().string(.object(detailsJSON))
+            message =
+                switch purpose {
+                case .plan: "planned on \(target): \(summary) (diff hash \(diff.hash.prefix(12)))\(notes)"
+                case .prepare:
+                    "fresh diff before applying on \(target): \(summary) (hash \(diff.hash.prefix(12)))\(notes)"
+                case .verify: "\(target) still differs after the apply: \(summary)\(notes)"
+                }
+        } else {
             planResult = .inSync
             message =
                 switch purpose {
-                case .plan: "\(target) already has revision \(promotion.revisionID)"
-                case .prepare: "\(target) already has revision \(promotion.revisionID); nothing to apply"
-                case .verify: "verified: \(target) has revision \(promotion.revisionID)"
-                }
-        case .changes(let diff):
-            let plan = PlanBuilder.plan(diff.diff, current: targetSnapshot)
-            let key = DiffContentKey.key(of: diff.raw)
-            let stored = try store.recordDiff(
-                revisionID: promotion.revisionID, target: target, directusHash: diff.hash,
-                targetSnapshotHash: targetHash, diff: diff.raw, summary: plan.summary, contentKey: key, at: at)
-            changes.diffID = .some(stored.id)
-            planResult = .changes(contentKey: key, destructive: plan.isDestructive)
-            pending = diff
-            details = JSONWriter().string(PlanRenderer.json(plan))
-            let summary = Self.describe(plan.summary)
-            message =
-                switch purpose {
-                case .plan: "planned on \(target): \(summary) (diff hash \(diff.hash.prefix(12)))"
-                case .prepare: "fresh diff before applying on \(target): \(summary) (hash \(diff.hash.prefix(12)))"
-                case .verify: "\(target) still differs after the apply: \(summary)"
+                case .plan: "\(target) already has revision \(promotion.revisionID)\(notes)"
+                case .prepare: "\(target) already has revision \(promotion.revisionID); nothing to apply\(notes)"
+                case .verify: "verified: \(target) has revision \(promotion.revisionID)\(notes)"
                 }
         }
         let event: PromotionStateMachine.Event =
@@ -183,7 +253,10 @@ extension PromotionEngine {
             case .prepare: .preparedForApply(planResult)
             case .verify: .verified(planResult)
             }
-        return (Step(event: event, message: message, changes: changes, details: details), pending)
+        return (
+            Step(event: event, message: message, changes: changes, details: details, observedTargetHash: targetHash),
+            pending
+        )
     }
 
     /// A target that could not be observed: a person must act (mismatch, credentials, permissions), the plan

@@ -63,6 +63,7 @@ public actor PromotionEngine {
             }
             try await pollSource(&report)
             try takeDecisions(&report)
+            try await checkDrift(&report)
             try await drivePromotions(&report)
         } catch {
             let message = "the tick stopped: \(error)"

@@ -114,6 +114,10 @@ public struct StatusReport: Sendable {
                     promotion.state == "applied" ? nil : promotion.state.replacingOccurrences(of: "_", with: " ")
                 row.revision = try Self.appliedRevision(store: store, target: environment.name)
             }
+            if index > 0, let drift = try store.drift(environment: environment.name) {
+                row.condition = "drifted"
+                row.detail = drift.summary
+            }
             if let observation, observation.snapshotHash == nil {
                 row.condition = "unreachable"
                 row.detail = observation.error
@@ -180,6 +184,12 @@ public struct StatusReport: Sendable {
             out += "  no promotions yet\n"
         } else {
             out += Self.promotionTable(history, now: now, style: style)
+        }
+        for row in environments where row.condition == "drifted" {
+            out +=
+                "\n" + style.attention("→") + " \(row.name) drifted: \(row.detail ?? "")\n"
+                + "  adopt it with: directus-promoter drift accept \(row.name); "
+                + "or let the next promotion put it back\n"
         }
         if needsAttention {
             let waiting = inFlight.filter { $0.record.state == "awaiting_approval" }

@@ -127,6 +127,29 @@ enum StoreMigrations {
                     CREATE INDEX promotion_by_revision ON promotion(revision_id);
                     """)
         }
+        migrator.registerMigration("v3-expectations-and-drift") { db in
+            try db.execute(
+                sql: """
+                    -- The schema each environment is expected to have: the last verified there, the first seen, an
+                    -- upgrade of it, or one a person accepted.
+                    CREATE TABLE expectation (
+                        environment TEXT PRIMARY KEY NOT NULL REFERENCES environment(name),
+                        snapshot_hash TEXT NOT NULL REFERENCES snapshot(hash),
+                        reason TEXT NOT NULL CHECK (reason IN ('first_seen', 'verified', 'upgraded', 'accepted',
+                            'equivalent', 'rolled_back')),
+                        since REAL NOT NULL
+                    ) STRICT;
+
+                    -- The drift currently seen on an environment (at most one: the latest distinct one).
+                    CREATE TABLE drift (
+                        environment TEXT PRIMARY KEY NOT NULL REFERENCES environment(name),
+                        observed_hash TEXT NOT NULL REFERENCES snapshot(hash),
+                        expected_hash TEXT NOT NULL REFERENCES snapshot(hash),
+                        summary TEXT NOT NULL,
+                        detected_at REAL NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

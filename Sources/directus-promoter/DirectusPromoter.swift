@@ -15,7 +15,8 @@ struct DirectusPromoter: AsyncParsableCommand {
             DemoCommand.self, RunCommand.self, StatusCommand.self, HistoryCommand.self, ShowCommand.self,
             ApproveCommand.self,
             RejectCommand.self, RetryCommand.self, CancelCommand.self, PlanCommand.self, PollCommand.self,
-            SnapshotsCommand.self, SnapshotCommand.self, CheckConfigCommand.self, DiffCommand.self, ManualCommand.self,
+            SnapshotsCommand.self, SnapshotCommand.self, DriftCommand.self, CheckConfigCommand.self, DiffCommand.self,
+            ManualCommand.self,
             EmulatorCommand.self,
         ]
     )

@@ -248,3 +248,81 @@ struct CheckConfigCommand: AsyncParsableCommand {
         print("all instances reachable and compatible along the pipeline")
     }
 }
+
+/// `directus-promoter drift`: schemas changed behind the pipeline's back.
+struct DriftCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "drift", abstract: "Show or accept drift (changes made directly on an environment).",
+        subcommands: [List.self, Accept.self], defaultSubcommand: List.self)
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the environments whose schema differs from what they should have.")
+
+        @OptionGroup var options: ConfigOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let configuration = try options.load()
+            let store = try options.openStore(configuration)
+            let drifts = try store.drifts()
+            if output.json {
+                output.emit(
+                    .array(
+                        drifts.map { drift in
+                            [
+                                "environment": .string(drift.environment), "summary": .string(drift.summary),
+                                "observed_hash": .string(drift.observedHash),
+                                "expected_hash": .string(drift.expectedHash),
+                                "detected_at": .string(PromotionView.timestamp(drift.detectedAt)),
+                            ]
+                        }))
+            } else if drifts.isEmpty {
+                print("no drift: every environment has the schema it should have")
+            } else {
+                let now = Date()
+                print(
+                    Table(
+                        header: ["ENVIRONMENT", "SINCE", "WHAT CHANGED"],
+                        rows: drifts.map {
+                            [$0.environment, RelativeTime.describe($0.detectedAt, now: now), $0.summary]
+                        }
+                    ).render(), terminator: "")
+            }
+            if !drifts.isEmpty { throw ExitCode(3) }
+        }
+    }
+
+    struct Accept: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "accept",
+            abstract: "Adopt an environment's drifted schema as the schema it should have.",
+            discussion: """
+                The drift stops being reported, and later promotions are planned against the schema the environment
+                really has. The next promotion still brings the environment to the source's schema for everything
+                the source defines, unless the drifted entities are listed under `ignore`.
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: "The drifted environment.")
+        var environment: String
+
+        @Option(help: "Why (kept in the audit log).")
+        var comment: String?
+
+        func run() throws {
+            let configuration = try options.load()
+            let store = try options.openStore(configuration)
+            let actor = unixUser()
+            let drift: DriftRecord
+            do {
+                drift = try store.acceptDrift(environment: environment, actor: actor, comment: comment, at: Date())
+            } catch StoreError.notFound {
+                throw CommandError("\(environment) has no drift to accept (see `directus-promoter drift list`)")
+            }
+            pokeDaemon(stateDirectory: configuration.stateDirectory)
+            print("accepted: \(environment) is now expected to have its current schema (\(drift.summary))")
+        }
+    }
+}

@@ -230,7 +230,7 @@ struct ApproveCommand: ParsableCommand {
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The promotion's id.") var id: Int64
     @Option(help: "Why (kept in the audit log).") var comment: String?
-    @Flag(help: "Also approve what the plan deletes (needed where require_allow_destructive is set).")
+    @Flag(help: "Also approve what the plan deletes (needed where the destructive policy is approve).")
     var allowDestructive = false
 
     func run() throws {

@@ -84,6 +84,34 @@ struct InspectCommandTests {
         }
     }
 
+    @Test("drift made directly on production shows in status and drift list, and drift accept adopts it")
+    func driftThroughTheCLI() async throws {
+        try await withDaemonHarness(dev: DemoSchema.initial) { h in
+            #expect(try await h.cli(["poll"]).status == 0)
+            let added = await h.production.makeDrift()
+            let poll = try await h.cli(["poll"])
+            #expect(poll.status == 3)
+            let status = try await h.cli(["status"])
+            #expect(status.status == 3)
+            #expect(status.standardOutput.contains("drifted (1 change made outside the pipeline: + field \(added))"))
+            #expect(status.standardOutput.contains("directus-promoter drift accept production"))
+            let json = try JSONParser.parse(Array(try await h.cli(["status", "--json"]).standardOutput.utf8))
+            let production = json["environments"]?.arrayValue?.first { $0["name"] == "production" }
+            #expect(production?["condition"] == "drifted")
+            let list = try await h.cli(["drift", "list"])
+            #expect(list.status == 3)
+            #expect(list.standardOutput.contains("production"))
+            let none = try await h.cli(["drift", "accept", "staging"])
+            #expect(none.status == 1)
+            #expect(none.standardError.contains("staging has no drift to accept"))
+            let accept = try await h.cli(["drift", "accept", "production", "--comment", "hotfix, keep it"])
+            #expect(accept.status == 0, "\(accept.standardError)")
+            #expect(try await h.cli(["poll"]).status == 0)
+            #expect(try await h.cli(["drift"]).standardOutput.contains("no drift"))
+            #expect(try await h.cli(["status"]).status == 0)
+        }
+    }
+
     @Test("the demo runs end to end and finishes with all three schemas equal")
     func demo() async throws {
         let result = try await Binary.run(["demo", "--color", "never"])

@@ -122,6 +122,21 @@ struct PromotionStateMachineTests {
         #expect(machine.plannedContentKey == "rest")
     }
 
+    @Test("drift on the target while waiting: plan again; the same plan keeps its approvals, a new one does not")
+    func targetChangedWhileWaiting() throws {
+        var machine = Machine(state: .planning, policy: .manual(approvals: 2))
+        _ = try machine.handle(.planned(change))
+        _ = try machine.handle(.approvalRecorded(actor: "alice", allowDestructive: false))
+        #expect(try machine.handle(.targetChanged) == .computeDiff)
+        #expect(machine.state == .planning)
+        #expect(try machine.handle(.planned(change)) == .requestApproval)
+        #expect(machine.approvers == ["alice"], "same content: alice's approval stands")
+        _ = try machine.handle(.targetChanged)
+        let other = Machine.PlanResult.changes(contentKey: "diff-Z", destructive: false)
+        #expect(try machine.handle(.planned(other)) == .requestApproval)
+        #expect(machine.approvers.isEmpty, "different content: approve again")
+    }
+
     @Test("the machine's memory survives a round trip through its persisted form")
     func memoryRoundTrip() throws {
         var machine = Machine(state: .planning, policy: .manual(approvals: 2))
@@ -200,6 +215,7 @@ struct PromotionStateMachinePairTests {
         ("cancelRequested", .cancelRequested(actor: "a")),
         ("retryRequested", .retryRequested(actor: "a")),
         ("newerRevisionDetected", .newerRevisionDetected),
+        ("targetChanged", .targetChanged),
         ("blockedBy", .blockedBy(reason: "r")),
         ("planningFailed", .planningFailed(reason: "r", retryable: true)),
     ]
@@ -210,7 +226,7 @@ struct PromotionStateMachinePairTests {
         return [
             .queued: anyTime.union(["gateOpened"]),
             .planning: anyTime.union(["planned", "planningFailed"]),
-            .awaitingApproval: anyTime.union(["approvalRecorded", "rejectionRecorded"]),
+            .awaitingApproval: anyTime.union(["approvalRecorded", "rejectionRecorded", "targetChanged"]),
             .approved: anyTime.union(["preparedForApply"]),
             .applying: ["applyFinished"],
             .verifying: ["verified"],

@@ -33,13 +33,13 @@ struct ConfigurationTests {
         #expect(configuration.stateDirectory == "/var/lib/directus-promoter")
         let production = configuration.environments[2]
         #expect(production.approval == .manual(approvals: 1))
-        #expect(production.requireAllowDestructive)
+        #expect(production.destructive == .approve)
         #expect(
             production.credentials
                 == .login(
                     email: "schema-bot@example.com",
                     password: .file(
-                        "$CREDENTIALS_DIRECTORY/directus-production-password")))
+                        "$CREDENTIALS_DIRECTORY/directus_production-password")))
         #expect(configuration.environments[1].approval == .automatic)
         #expect(configuration.environments[1].requestTimeout == .seconds(60))
         #expect(production.retry.initialDelay == .milliseconds(500))
@@ -192,6 +192,105 @@ struct ConfigurationTests {
             #expect(
                 error.description == "cannot read the secret from file /nonexistent/token: no such file or not readable"
             )
+        }
+    }
+}
+
+@Suite("Configuration: safety policies")
+struct PolicyConfigurationTests {
+    func read(_ text: String) throws(ConfigurationError) -> DaemonConfiguration {
+        var reader = ConfigurationReader(file: "policies.yaml")
+        return try reader.read(text)
+    }
+
+    @Test("destructive, ignore, system_indexes, windows and soak are read, with their defaults")
+    func policies() throws {
+        let configuration = try read(
+            """
+            environments:
+              - {name: dev, url: "http://a", token_env: A, ignore: [scratch_*]}
+              - {name: staging, url: "http://b", token_env: B}
+              - name: prod
+                url: https://c
+                token_env: C
+                destructive: never
+                ignore: [analytics_*, articles.view_count]
+                system_indexes: manage
+                soak: 2h
+                windows:
+                  - {days: mon-fri, hours: "09:00-17:00", timezone: Europe/Berlin}
+                  - {days: [sat, sun], hours: "22:00-02:00"}
+            """)
+        let staging = configuration.environments[1]
+        let production = configuration.environments[2]
+        #expect(staging.destructive == .allow)
+        #expect(production.destructive == .never)
+        #expect(production.ignore.patterns == ["analytics_*", "articles.view_count"])
+        #expect(configuration.environments[0].ignore.patterns == ["scratch_*"])
+        #expect(production.manageSystemIndexes && !staging.manageSystemIndexes)
+        #expect(production.soak == .seconds(7200))
+        #expect(production.windows.count == 2)
+        #expect(production.windows[0].days == Set(1...5))
+        #expect(production.windows[0].timeZone.identifier == "Europe/Berlin")
+        #expect(production.windows[1].days == [6, 7])
+        #expect(production.windows[1].start == 22 * 60 && production.windows[1].end == 120)
+        let settings = try configuration.engineConfiguration().settings("prod")
+        #expect(settings.destructive == .never && settings.soak == .seconds(7200))
+        // Later targets default to explicit approval of destructive plans.
+        let defaults = try read(
+            """
+            environments:
+              - {name: dev, url: "http://a", token_env: A}
+              - {name: staging, url: "http://b", token_env: B}
+              - {name: prod, url: "http://c", token_env: C}
+            """)
+        #expect(defaults.environments[2].destructive == .approve)
+    }
+
+    @Test(
+        "policy mistakes are located and explained",
+        arguments: [
+            ("destructive: sometimes", "must be allow, approve or never, not sometimes"),
+            ("destructive: aprove", "did you mean approve?"),
+            ("ignore: articles", "must be a list of patterns"),
+            ("ignore: [a.b.c]", "a.b.c is not a pattern"),
+            ("system_indexes: drop", "must be keep or manage"),
+            ("windows: [{days: someday}]", "someday is not a set of days"),
+            ("windows: [{hours: 9-5}]", "9-5 is not a time range"),
+            ("windows: [{timezone: Mars/Olympus}]", "unknown time zone Mars/Olympus"),
+            ("windows: [{dayz: mon}]", "did you mean days?"),
+            ("soak: forever", "not a duration"),
+        ])
+    func mistakes(line: String, expected: String) {
+        let text = """
+            environments:
+              - {name: dev, url: "http://a", token_env: A}
+              - name: prod
+                url: "http://c"
+                token_env: C
+                \(line)
+            """
+        do {
+            _ = try read(text)
+            Issue.record("expected a problem for \(line)")
+        } catch {
+            #expect(error.problems.contains { $0.description.contains(expected) }, "\(error.problems)")
+            #expect(error.problems.allSatisfy { $0.line == 6 }, "\(error.problems)")
+        }
+    }
+
+    @Test("the source takes no target policies")
+    func sourcePolicies() {
+        do {
+            _ = try read(
+                """
+                environments:
+                  - {name: dev, url: "http://a", token_env: A, destructive: never, soak: 1h}
+                  - {name: prod, url: "http://c", token_env: C}
+                """)
+            Issue.record("expected problems")
+        } catch {
+            #expect(error.problems.filter { $0.message.contains("never promoted to") }.count == 2)
         }
     }
 }

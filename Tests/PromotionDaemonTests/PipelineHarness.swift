@@ -48,7 +48,9 @@ struct PipelineHarness: Sendable {
         }
         let configuration = EngineConfiguration(
             pipeline: try Pipeline(source: "development", targets: ["staging", "production"]), environments: settings)
-        return PromotionEngine(configuration: configuration, clients: clients, store: store, now: now)
+        return PromotionEngine(
+            configuration: configuration, clients: clients, store: store, now: now, logger: Logger(label: "engine-test")
+        )
     }
 
     /// The only promotion of `target` for the latest revision.
@@ -90,12 +92,12 @@ func makeInstance(_ snapshot: Snapshot, version: String = "11.17.4", clock: Manu
 /// Runs `body` with three emulators on loopback and a fresh state database file.
 func withPipeline(
     dev devSnapshot: Snapshot = withField("population"), targets: Snapshot = baseSnapshot,
-    productionVersion: String = "11.17.4",
+    devVersion: String = "11.17.4", stagingVersion: String = "11.17.4", productionVersion: String = "11.17.4",
     _ body: @Sendable (PipelineHarness) async throws -> Void
 ) async throws {
     let clock = ManualClock()
-    let dev = try makeInstance(devSnapshot, clock: clock)
-    let staging = try makeInstance(targets, clock: clock)
+    let dev = try makeInstance(devSnapshot, version: devVersion, clock: clock)
+    let staging = try makeInstance(targets, version: stagingVersion, clock: clock)
     let production = try makeInstance(targets, version: productionVersion, clock: clock)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
         "engine-\(UUID().uuidString)"
@@ -141,3 +143,37 @@ func withNote(_ note: String, on field: String, in collection: String = "city", 
     }
     return changed
 }
+
+/// `snapshot` with one more collection (an id field only), as the demo schema writes collections.
+func withCollection(_ name: String, on snapshot: Snapshot) -> Snapshot {
+    var changed = snapshot
+    changed.collections.append(DemoSchema.collection(name, icon: "inventory"))
+    changed.fields.append(DemoSchema.primaryKey(name))
+    return changed
+}
+
+/// `snapshot` without `collection.field`.
+func withoutField(_ field: String, in collection: String, of snapshot: Snapshot) -> Snapshot {
+    var changed = snapshot
+    changed.fields = snapshot.fields.filter {
+        !($0["collection"]?.stringValue == collection && $0["field"]?.stringValue == field)
+    }
+    return changed
+}
+
+/// `snapshot` labelled with another Directus version (and, from 11.13, the given system indexes).
+func labelled(_ snapshot: Snapshot, version: String, systemFields: [JSONValue]?) -> Snapshot {
+    var changed = snapshot
+    changed.root["directus"] = .string(version)
+    if let systemFields {
+        changed.root["systemFields"] = .array(systemFields)
+    } else {
+        changed.root["systemFields"] = nil
+    }
+    return changed
+}
+
+let indexedSystemFields: [JSONValue] = [
+    ["collection": "directus_activity", "field": "timestamp", "schema": ["is_indexed": true]],
+    ["collection": "directus_revisions", "field": "activity", "schema": ["is_indexed": true]],
+]

@@ -1,0 +1,144 @@
+import DirectusClient
+import DirectusSchema
+import Foundation
+import PromotionCore
+import PromotionStore
+
+extension PromotionEngine {
+    /// Compares every target's schema with what it is expected to have (the schema last verified there, the first
+    /// one seen, an upgrade of it, or one a person accepted). Drift is recorded once per distinct drifted schema;
+    /// an upgrade of Directus is recorded as such; a plan waiting for approval on a drifted target is made again
+    /// against what the target really has. Targets with an apply in flight are left alone (their change is ours).
+    func checkDrift(_ report: inout TickReport) async throws {
+        let busy = Set(
+            try store.promotions(inStates: [
+                PromotionStateMachine.State.applying.rawValue, PromotionStateMachine.State.verifying.rawValue,
+            ]).map(\.target))
+        for target in configuration.pipeline.targets where !busy.contains(target) {
+            if !shouldContinue() { return }
+            let settings = configuration.settings(target)
+            let snapshot: Snapshot
+            do {
+                snapshot = try await client(target).snapshot()
+            } catch let error as DirectusClientError {
+                _ = try store.recordObservation(environment: target, snapshot: nil, error: "\(error)", at: now())
+                report.problems.append("\(target) cannot be observed: \(error)")
+                continue
+            }
+            let at = now()
+            try store.recordEnvironment(
+                name: target, url: settings.url, directusVersion: snapshot.directus, vendor: snapshot.vendor, at: at)
+            guard let hash = try store.recordObservation(environment: target, snapshot: snapshot, at: at).snapshotHash
+            else { continue }
+            guard let expectation = try store.expectation(environment: target) else {
+                try store.setExpectation(
+                    environment: target, snapshotHash: hash, reason: .firstSeen, actor: Self.actor,
+                    message:
+                        "first schema seen on \(target) (\(hash.prefix(12))): the expectation until a promotion lands",
+                    at: at)
+                continue
+            }
+            if expectation.snapshotHash == hash {
+                try store.resolveDrift(environment: target, message: "\(target) is back to its expected schema", at: at)
+                continue
+            }
+            guard let expected = try store.snapshot(hash: expectation.snapshotHash) else { continue }
+            switch DriftAssessment.assess(expected: expected, observed: snapshot, ignoring: ignoreRules(for: target)) {
+            case .inSync:
+                // Only ignored entities, ordering or formatting differ.
+                try store.setExpectation(
+                    environment: target, snapshotHash: hash, reason: .equivalent, actor: Self.actor, message: nil,
+                    at: at)
+            case .upgraded(let from, let to):
+                try store.setExpectation(
+                    environment: target, snapshotHash: hash, reason: .upgraded, actor: Self.actor,
+                    message: "\(target) was upgraded from Directus \(from ?? "?") to \(to ?? "?"): not drift", at: at)
+            case .drifted(let drift):
+                let details = JSONWriter().string(PlanRenderer.json(drift.plan))
+                guard
+                    try store.recordDrift(
+                        environment: target, observedHash: hash, expectedHash: expectation.snapshotHash,
+                        summary: drift.summary, details: details, at: at)
+                else { continue }
+                logger.warning("\(target) drifted: \(drift.summary)", metadata: ["environment": "\(target)"])
+                report.problems.append("\(target) drifted: \(drift.summary)")
+                for promotion in try store.promotions(inStates: [
+                    PromotionStateMachine.State.awaitingApproval.rawValue
+                ])
+                where promotion.target == target {
+                    var machine = self.machine(for: promotion)
+                    guard (try? machine.handle(.targetChanged)) != nil else { continue }
+                    try persist(
+                        promotion, machine,
+                        message: "\(target) changed behind our back: planning again against what it has now",
+                        report: &report)
+                }
+            }
+        }
+    }
+
+    /// What a target ignores: its own rules and the source's (what the source owns is never promoted).
+    func ignoreRules(for target: String) -> IgnoreRules {
+        IgnoreRules(
+            configuration.settings(target).ignore.patterns
+                + configuration.settings(configuration.pipeline.source).ignore.patterns)
+    }
+
+    /// The snapshot to upload for a diff: the revision's, with the target's own system indexes when the revision
+    /// has none and the target's are not managed by promotions (an 11.12 snapshot sent to an 11.13+ target would
+    /// otherwise drop every system index: SPEC section 9).
+    func upload(_ source: Snapshot, to target: Snapshot, settings: EnvironmentSettings) -> Snapshot {
+        guard !settings.manageSystemIndexes, (source.root["systemFields"]?.arrayValue ?? []).isEmpty,
+            let own = target.root["systemFields"], !(own.arrayValue ?? []).isEmpty
+        else { return source }
+        var upload = source
+        upload.root["systemFields"] = own
+        return upload
+    }
+
+    /// The diff as it will be applied: without ignored entities, without system index changes unless managed, and
+    /// without destructive changes under the `never` policy. Returns the notes saying what was left out.
+    func shape(
+        _ pending: PendingDiff, target: String, current: Snapshot
+    ) -> (raw: JSONValue, plan: Plan, notes: [String])? {
+        let settings = configuration.settings(target)
+        var raw = pending.raw
+        var notes: [String] = []
+        let (withoutIgnored, ignored) = ignoreRules(for: target).filter(raw)
+        raw = withoutIgnored
+        if ignored > 0 { notes.append("\(ignored) ignored entit\(ignored == 1 ? "y" : "ies") left out") }
+        if !settings.manageSystemIndexes {
+            let (kept, removed) = DiffFilter.removeEntries(from: raw, where: { _ in true }, sections: ["systemFields"])
+            raw = kept
+            if removed > 0 {
+                notes.append(
+                    "\(removed) system index change\(removed == 1 ? "" : "s") left out (system_indexes: keep)")
+            }
+        }
+        guard var diff = try? SnapshotDiff(json: raw) else { return nil }
+        var plan = PlanBuilder.plan(diff, current: current)
+        if settings.destructive == .never {
+            let (kept, removed) = DestructivePolicy.withoutDestructive(raw, plan: plan)
+            if !removed.isEmpty, let reparsed = try? SnapshotDiff(json: kept) {
+                raw = kept
+                diff = reparsed
+                plan = PlanBuilder.plan(diff, current: current)
+                notes.append(
+                    "never applied (destructive: never): "
+                        + removed.map { "\($0.action.rawValue) \($0.entity.rawValue) \($0.target)" }.joined(
+                            separator: ", "))
+            }
+        }
+        return (raw, plan, notes)
+    }
+
+    /// Row counts of the collections a plan deletes, where the target will say.
+    func rowCounts(of plan: Plan, on target: String) async -> [String: Int] {
+        guard let client = try? client(target) else { return [:] }
+        var counts: [String: Int] = [:]
+        for change in plan.changes where change.entity == .collection && change.action == .delete {
+            if let count = await client.rowCount(collection: change.collection) { counts[change.collection] = count }
+        }
+        return counts
+    }
+}

@@ -1,0 +1,149 @@
+import Foundation
+import GRDB
+
+/// The schema an environment is expected to have, and why.
+public struct ExpectationRecord: Sendable, Equatable {
+    public enum Reason: String, Sendable {
+        case firstSeen = "first_seen", verified, upgraded, accepted, equivalent
+        case rolledBack = "rolled_back"
+    }
+
+    public var environment: String
+    public var snapshotHash: String
+    public var reason: Reason
+    public var since: Date
+}
+
+/// A drift seen on an environment: what it has instead of what it should have.
+public struct DriftRecord: Sendable, Equatable {
+    public var environment: String
+    public var observedHash: String
+    public var expectedHash: String
+    public var summary: String
+    public var detectedAt: Date
+}
+
+extension Store {
+    public func expectation(environment: String) throws(StoreError) -> ExpectationRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM expectation WHERE environment = ?", arguments: [environment]).map {
+                row in
+                ExpectationRecord(
+                    environment: row["environment"], snapshotHash: row["snapshot_hash"],
+                    reason: ExpectationRecord.Reason(rawValue: row["reason"]) ?? .verified,
+                    since: Self.date(row["since"]))
+            }
+        }
+    }
+
+    /// Sets what `environment` is expected to have. A change of expectation clears any drift recorded against the
+    /// old one; `message` (when given) goes to the audit log.
+    public func setExpectation(
+        environment: String, snapshotHash: String, reason: ExpectationRecord.Reason, actor: String,
+        message: String?, at: Date
+    ) throws(StoreError) {
+        try write { db in
+            let current = try String.fetchOne(
+                db, sql: "SELECT snapshot_hash FROM expectation WHERE environment = ?", arguments: [environment])
+            guard current != snapshotHash else { return }
+            try db.execute(
+                sql: """
+                    INSERT INTO expectation (environment, snapshot_hash, reason, since) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(environment) DO UPDATE SET snapshot_hash = excluded.snapshot_hash,
+                        reason = excluded.reason, since = excluded.since
+                    """, arguments: [environment, snapshotHash, reason.rawValue, Self.seconds(at)])
+            try db.execute(sql: "DELETE FROM drift WHERE environment = ?", arguments: [environment])
+            if let message {
+                try Self.insertEvent(
+                    db, at: at, actor: actor, kind: "expectation.\(reason.rawValue)", environment: environment,
+                    promotionID: nil, message: message, details: nil)
+            }
+        }
+    }
+
+    public func drift(environment: String) throws(StoreError) -> DriftRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM drift WHERE environment = ?", arguments: [environment]).map(
+                Self.drift)
+        }
+    }
+
+    public func drifts() throws(StoreError) -> [DriftRecord] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM drift ORDER BY environment").map(Self.drift) }
+    }
+
+    /// Records a drift. Returns true (and writes a `drift.detected` event) only when this observed schema was not
+    /// already the recorded drift: one event per distinct drift, not one per poll.
+    @discardableResult
+    public func recordDrift(
+        environment: String, observedHash: String, expectedHash: String, summary: String, details: String?, at: Date
+    ) throws(StoreError) -> Bool {
+        try write { db in
+            let current = try String.fetchOne(
+                db, sql: "SELECT observed_hash FROM drift WHERE environment = ?", arguments: [environment])
+            guard current != observedHash else { return false }
+            try db.execute(
+                sql: """
+                    INSERT INTO drift (environment, observed_hash, expected_hash, summary, detected_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(environment) DO UPDATE SET observed_hash = excluded.observed_hash,
+                        expected_hash = excluded.expected_hash, summary = excluded.summary,
+                        detected_at = excluded.detected_at
+                    """, arguments: [environment, observedHash, expectedHash, summary, Self.seconds(at)])
+            try Self.insertEvent(
+                db, at: at, actor: "daemon", kind: "drift.detected", environment: environment, promotionID: nil,
+                message: "\(environment) drifted: \(summary)", details: details)
+            return true
+        }
+    }
+
+    /// Clears the drift of an environment whose schema is back to the expectation; records `drift.resolved`.
+    public func resolveDrift(environment: String, message: String, at: Date) throws(StoreError) {
+        try write { db in
+            guard
+                try Bool.fetchOne(db, sql: "SELECT 1 FROM drift WHERE environment = ?", arguments: [environment])
+                    == true
+            else { return }
+            try db.execute(sql: "DELETE FROM drift WHERE environment = ?", arguments: [environment])
+            try Self.insertEvent(
+                db, at: at, actor: "daemon", kind: "drift.resolved", environment: environment, promotionID: nil,
+                message: message, details: nil)
+        }
+    }
+
+    /// A person adopts the drifted schema as the new expectation (`drift accept`).
+    public func acceptDrift(
+        environment: String, actor: String, comment: String?, at: Date
+    ) throws(StoreError)
+        -> DriftRecord
+    {
+        try write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM drift WHERE environment = ?", arguments: [environment])
+            else {
+                throw StoreError.notFound("a drift on \(environment)")
+            }
+            let drift = Self.drift(row)
+            try db.execute(
+                sql: """
+                    INSERT INTO expectation (environment, snapshot_hash, reason, since) VALUES (?, ?, 'accepted', ?)
+                    ON CONFLICT(environment) DO UPDATE SET snapshot_hash = excluded.snapshot_hash,
+                        reason = excluded.reason, since = excluded.since
+                    """, arguments: [environment, drift.observedHash, Self.seconds(at)])
+            try db.execute(sql: "DELETE FROM drift WHERE environment = ?", arguments: [environment])
+            var message = "\(actor) accepted the drift on \(environment) as its expected schema (\(drift.summary))"
+            if let comment, !comment.isEmpty { message += ": \(comment)" }
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "drift.accepted", environment: environment, promotionID: nil,
+                message: message, details: nil)
+            return drift
+        }
+    }
+
+    static func drift(_ row: Row) -> DriftRecord {
+        DriftRecord(
+            environment: row["environment"], observedHash: row["observed_hash"], expectedHash: row["expected_hash"],
+            summary: row["summary"], detectedAt: date(row["detected_at"]))
+    }
+}
