@@ -42,7 +42,10 @@ struct StoreTests {
             ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
-        #expect(try first.appliedMigrations() == ["v1-history-and-promotions", "v2-machine-memory-and-content-keys"])
+        #expect(
+            try first.appliedMigrations() == [
+                "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
+            ])
         _ = try seededStore(first)
         // Opening again migrates nothing and keeps the data.
         let second = try Store.open(path: path)
