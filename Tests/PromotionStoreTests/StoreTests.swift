@@ -38,7 +38,7 @@ struct StoreTests {
     func migrations() throws {
         #expect(
             try Store.inMemory().appliedMigrations() == [
-                "v1-history-and-promotions", "v2-machine-memory-and-content-keys",
+                "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
             ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
