@@ -51,6 +51,17 @@ extension PromotionEngine {
             var step: Step
             switch machine.state {
             case .queued:
+                if let revision = try store.revision(id: promotion.revisionID),
+                    revision.environment != configuration.pipeline.source
+                {
+                    // A rollback: its own revision, for this environment alone; no upstream gate.
+                    step = Step(
+                        event: .gateOpened,
+                        message:
+                            "planning the rollback of \(promotion.target) to its earlier schema (revision r\(revision.id))"
+                    )
+                    break
+                }
                 guard let upstream = configuration.pipeline.upstream(of: promotion.target) else { return promotion }
                 let upstreamState = try store.promotion(revisionID: promotion.revisionID, target: upstream)?.state
                 let appliedUpstream =
@@ -122,9 +133,12 @@ extension PromotionEngine {
                 report: &report)
             if machine.state == .applied, let hash = step.observedTargetHash {
                 // What the target has now is what it should keep having.
+                let isRollback = try store.revision(id: promotion.revisionID)?.environment == promotion.target
                 try store.setExpectation(
-                    environment: promotion.target, snapshotHash: hash, reason: .verified, actor: Self.actor,
-                    message: nil, at: now())
+                    environment: promotion.target, snapshotHash: hash, reason: isRollback ? .rolledBack : .verified,
+                    actor: Self.actor,
+                    message: isRollback ? "\(promotion.target) was rolled back (promotion \(promotion.id))" : nil,
+                    at: now())
             }
         }
         return promotion

@@ -124,7 +124,7 @@ public actor PromotionEngine {
         guard let hash = observation.snapshotHash else { return }
         report.sourceHash = hash
         snapshots[hash] = snapshot
-        let latest = try store.latestRevision()
+        let latest = try store.latestRevision(environment: source)
         var revision = latest
         if latest?.snapshotHash != hash {
             let recorded = try store.recordRevision(environment: source, snapshotHash: hash, at: at)
@@ -189,7 +189,11 @@ public actor PromotionEngine {
                 }
             var message = "\(verb) by \(decision.actor)"
             if decision.kind == .approve, machine.state == .awaitingApproval {
-                message += " (\(machine.approvers.count) of \(machine.policy.requiredApprovals) approvals)"
+                if machine.approvers.count >= machine.policy.requiredApprovals {
+                    message += " (the plan is destructive: it still needs an approval given with --allow-destructive)"
+                } else {
+                    message += " (\(machine.approvers.count) of \(machine.policy.requiredApprovals) approvals)"
+                }
             }
             if let comment = decision.comment, !comment.isEmpty { message += ": \(comment)" }
             try store.consumeDecision(

@@ -188,7 +188,7 @@ public final class PromotionService: Service, Sendable {
     )
         -> String
     {
-        guard let revision = try? store.latestRevision() else {
+        guard let revision = try? store.latestRevision(environment: configuration.source.name) else {
             return report.sourceError.map { "cannot poll \(configuration.source.name): \($0)" }
                 ?? "no revision yet"
         }

@@ -93,7 +93,7 @@ public struct StatusReport: Sendable {
     public init(
         store: Store, configuration: DaemonConfiguration, historyLimit: Int = 10, environment: String? = nil
     ) throws {
-        latestRevision = try store.latestRevision()
+        latestRevision = try store.latestRevision(environment: configuration.source.name)
         let known = Dictionary(uniqueKeysWithValues: try store.environments().map { ($0.name, $0) })
         var rows: [EnvironmentRow] = []
         for (index, environment) in configuration.environments.enumerated() {
@@ -113,6 +113,14 @@ public struct StatusReport: Sendable {
                 row.detail =
                     promotion.state == "applied" ? nil : promotion.state.replacingOccurrences(of: "_", with: " ")
                 row.revision = try Self.appliedRevision(store: store, target: environment.name)
+            }
+            if index > 0,
+                let rolledBack = try store.history(limit: 20, target: environment.name).first(where: {
+                    $0.state == "applied"
+                }), try store.revision(id: rolledBack.revisionID)?.environment == environment.name
+            {
+                row.condition = "rolled back"
+                row.detail = "promotion \(rolledBack.id); the next revision brings it forward again"
             }
             if index > 0, let drift = try store.drift(environment: environment.name) {
                 row.condition = "drifted"
@@ -316,7 +324,7 @@ public struct TextStyle: Sendable {
     public func condition(_ condition: String) -> String {
         switch condition {
         case "in sync": wrap(condition, "32")
-        case "behind": wrap(condition, "33")
+        case "behind", "rolled back": wrap(condition, "33")
         case "unreachable", "drifted": wrap(condition, "31")
         default: condition
         }

@@ -147,3 +147,50 @@ extension Store {
             summary: row["summary"], detectedAt: date(row["detected_at"]))
     }
 }
+
+extension Store {
+    /// The newest promotion on `environment` that changed it (applied with an apply sent) and whose pre-apply
+    /// snapshot is stored: what `rollback` undoes by default.
+    public func latestRollbackCandidate(environment: String) throws(StoreError) -> PromotionRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT * FROM promotion WHERE target = ? AND state = 'applied' AND attempts > 0
+                        AND pre_apply_snapshot_hash IS NOT NULL
+                    ORDER BY id DESC LIMIT 1
+                    """, arguments: [environment]
+            ).map(Self.promotion)
+        }
+    }
+
+    /// Plans a rollback: a revision of `environment` whose schema is the one it had before `promotion` was applied,
+    /// and a promotion of it to that environment alone (queued; it goes through the environment's approvals).
+    public func createRollback(
+        of promotion: PromotionRecord, actor: String, comment: String?, at: Date
+    ) throws(StoreError) -> PromotionRecord {
+        try write { db in
+            guard let hash = promotion.preApplySnapshotHash else {
+                throw StoreError.notFound("a pre-apply snapshot for promotion \(promotion.id)")
+            }
+            try db.execute(
+                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
+                arguments: [promotion.target, hash, Self.seconds(at)])
+            let revisionID = db.lastInsertedRowID
+            try db.execute(
+                sql: """
+                    INSERT INTO promotion (revision_id, target, state, attempts, created_at, updated_at)
+                    VALUES (?, ?, 'queued', 0, ?, ?)
+                    """, arguments: [revisionID, promotion.target, Self.seconds(at), Self.seconds(at)])
+            let id = db.lastInsertedRowID
+            var message =
+                "\(actor) asked to roll \(promotion.target) back to its schema before promotion \(promotion.id) "
+                + "(revision r\(revisionID), snapshot \(hash.prefix(12)))"
+            if let comment, !comment.isEmpty { message += ": \(comment)" }
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "promotion.created", environment: promotion.target, promotionID: id,
+                message: message, details: nil)
+            return try Self.fetchPromotion(db, id: id)
+        }
+    }
+}

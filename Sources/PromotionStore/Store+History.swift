@@ -248,9 +248,17 @@ extension Store {
         }
     }
 
-    public func latestRevision() throws(StoreError) -> RevisionRecord? {
+    /// The newest revision, of one environment when given (the source's; a rollback's revision belongs to the
+    /// environment it restores).
+    public func latestRevision(environment: String? = nil) throws(StoreError) -> RevisionRecord? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM revision ORDER BY id DESC LIMIT 1").map(Self.revision)
+            if let environment {
+                return try Row.fetchOne(
+                    db, sql: "SELECT * FROM revision WHERE environment = ? ORDER BY id DESC LIMIT 1",
+                    arguments: [environment]
+                ).map(Self.revision)
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM revision ORDER BY id DESC LIMIT 1").map(Self.revision)
         }
     }
 

@@ -196,6 +196,14 @@ enum DecisionCommand {
         try store.recordDecision(
             promotionID: id, kind: kind, actor: actor, comment: comment, allowDestructive: allowDestructive,
             at: Date())
+        if kind == .approve, !allowDestructive,
+            configuration.environments.first(where: { $0.name == promotion.target })?.destructive == .approve,
+            let diff = try promotion.diffID.flatMap({ try store.diff(id: $0) }), diff.destructive > 0
+        {
+            printError(
+                "note: this plan is destructive and \(promotion.target) needs an approval given with "
+                    + "--allow-destructive; this approval alone will not let it through")
+        }
         let told = pokeDaemon(stateDirectory: configuration.stateDirectory)
         print(
             "recorded: \(actor) \(kind.presentTense) promotion \(id) (revision r\(promotion.revisionID) to "
@@ -272,5 +280,67 @@ struct CancelCommand: ParsableCommand {
 
     func run() throws {
         try DecisionCommand.record(.cancel, id: id, comment: comment, allowDestructive: false, options: options)
+    }
+}
+
+/// `directus-promoter rollback ENV [--to PROMOTION]`.
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Plan putting an environment's schema back to what it was before a promotion.",
+        discussion: """
+            Plans a promotion of the pre-apply snapshot stored for PROMOTION (default: the latest promotion that
+            changed ENV) back to ENV, through ENV's approvals and policies like any other promotion. It restores
+            the schema, not data: a column or collection dropped since then comes back empty, and one added since
+            then is dropped with its data (so it is a destructive plan). The next revision from the source brings
+            the environment forward again.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    @Argument(help: "The environment to roll back.")
+    var environment: String
+
+    @Option(name: .customLong("to"), help: "Restore the schema from before this promotion (an id on ENV).")
+    var promotionID: Int64?
+
+    @Option(help: "Why (kept in the audit log).")
+    var comment: String?
+
+    func run() throws {
+        let configuration = try options.load()
+        guard configuration.targets.contains(where: { $0.name == environment }) else {
+            throw CommandError("\(environment) is not a target in \(options.path): only targets can be rolled back")
+        }
+        let store = try options.openStore(configuration)
+        let promotion: PromotionRecord
+        if let promotionID {
+            guard let found = try store.promotion(id: promotionID), found.target == environment else {
+                throw CommandError("no promotion \(promotionID) on \(environment)")
+            }
+            guard found.preApplySnapshotHash != nil, found.state == "applied" else {
+                throw CommandError(
+                    "promotion \(promotionID) changed nothing on \(environment) (it is \(found.state) with no "
+                        + "pre-apply snapshot): there is nothing to roll back")
+            }
+            promotion = found
+        } else {
+            guard let found = try store.latestRollbackCandidate(environment: environment) else {
+                throw CommandError("no promotion has changed \(environment) yet: there is nothing to roll back")
+            }
+            promotion = found
+        }
+        let actor = unixUser()
+        let rollback = try store.createRollback(of: promotion, actor: actor, comment: comment, at: Date())
+        let told = pokeDaemon(stateDirectory: configuration.stateDirectory)
+        print(
+            """
+            Rollback planned as promotion \(rollback.id): \(environment)'s schema as it was before promotion \
+            \(promotion.id) (revision r\(promotion.revisionID)).
+            It restores the schema, not data: anything dropped since comes back empty, anything added since is dropped.
+            It goes through \(environment)'s approvals: directus-promoter show \(rollback.id), then approve \(rollback.id) \
+            (with --allow-destructive where the destructive policy asks for it).
+            \(told ? "The daemon is planning it now." : "No daemon is running: it is planned at the next tick.")
+            """)
     }
 }

@@ -112,6 +112,38 @@ struct InspectCommandTests {
         }
     }
 
+    @Test("rollback through the CLI: planned, approved with --allow-destructive, applied, shown in status")
+    func rollbackThroughTheCLI() async throws {
+        try await withDaemonHarness { h in
+            #expect(try await h.cli(["poll"]).status == 3)
+            let id = try #require(h.latest("production")?.id)
+            #expect(try await h.cli(["approve", "\(id)"]).status == 0)
+            #expect(try await h.cli(["poll"]).status == 0)
+            let nothing = try await h.cli(["rollback", "development"])
+            #expect(nothing.status == 1)
+            #expect(nothing.standardError.contains("only targets can be rolled back"))
+
+            let rollback = try await h.cli(["rollback", "production", "--comment", "summary field broke the app"])
+            #expect(rollback.status == 0, "\(rollback.standardError)")
+            #expect(rollback.standardOutput.contains("It restores the schema, not data"))
+            let rollbackID = try #require(
+                try h.store().promotions(inStates: ["queued"]).first { $0.target == "production" }?.id)
+            #expect(try await h.cli(["poll"]).status == 3, "waits for approval")
+            let plain = try await h.cli(["approve", "\(rollbackID)"])
+            #expect(plain.status == 0)
+            _ = try await h.cli(["poll"])
+            #expect(
+                try h.store().promotion(id: rollbackID)?.state == "awaiting_approval", "destructive: needs the flag")
+            #expect(try await h.cli(["approve", "\(rollbackID)", "--allow-destructive"]).status == 0)
+            _ = try await h.cli(["poll"])
+            #expect(try h.store().promotion(id: rollbackID)?.state == "applied")
+            let fields = await h.production.schema().fields.compactMap { $0["field"]?.stringValue }
+            #expect(!fields.contains("summary"))
+            let status = try await h.cli(["status"])
+            #expect(status.standardOutput.contains("rolled back (promotion \(rollbackID)"))
+        }
+    }
+
     @Test("the demo runs end to end and finishes with all three schemas equal")
     func demo() async throws {
         let result = try await Binary.run(["demo", "--color", "never"])

@@ -199,6 +199,41 @@ struct SafetyTests {
         }
     }
 
+    @Test("rollback restores the previous schema through the target's approvals, and is not drift afterwards")
+    func rollback() async throws {
+        try await withPipeline { h in
+            let before = await h.production.schema()
+            let engine = try h.engine { if $0.name == "production" { $0.destructive = .approve } }
+            try await settle(h, engine)
+            let applied = try h.latest("production")
+            #expect(applied.state == "applied")
+            #expect(applied.preApplySnapshotHash == before.contentHash)
+
+            let candidate = try #require(try h.store.latestRollbackCandidate(environment: "production"))
+            #expect(candidate.id == applied.id)
+            let rollback = try h.store.createRollback(of: candidate, actor: "ops", comment: "bad field", at: h.now())
+            _ = await engine.tick()
+            var state = try h.store.promotion(id: rollback.id)
+            #expect(state?.state == "awaiting_approval", "production's approvals apply to a rollback too")
+            let planned = try h.store.events(promotionID: rollback.id).map(\.message)
+            #expect(planned.contains { $0.contains("planning the rollback of production") })
+            #expect(planned.contains { $0.contains("1 to delete (1 destructive)") })
+            try h.store.recordDecision(
+                promotionID: rollback.id, kind: .approve, actor: "alice", comment: nil, allowDestructive: true,
+                at: h.now())
+            _ = await engine.tick()
+            state = try h.store.promotion(id: rollback.id)
+            #expect(state?.state == "applied")
+            let fields = await h.production.schema().fields.compactMap { $0["field"]?.stringValue }
+            #expect(!fields.contains("population"), "the promoted field is gone again")
+            #expect(await h.staging.schema().fields.contains { $0["field"] == "population" }, "staging untouched")
+            #expect(try h.store.expectation(environment: "production")?.reason == .rolledBack)
+            _ = await engine.tick()
+            #expect(try h.store.drift(environment: "production") == nil)
+            #expect(try h.store.latestRevision(environment: "development")?.id == applied.revisionID)
+        }
+    }
+
     @Test("windows, ignore patterns and days read as operators write them")
     func policyUnits() {
         let berlin = TimeZone(identifier: "Europe/Berlin")!
