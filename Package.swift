@@ -19,6 +19,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Pure: order-preserving JSON, snapshots, the Directus-exact diff, apply, hashes, plans.
@@ -71,6 +73,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -89,7 +98,15 @@ let package = Package(
             ]
         ),
         // Helpers shared by the test targets: the shared folder, the emulator harness, a manual clock.
-        .target(name: "TestSupport", dependencies: ["DirectusEmulator", "DirectusSchema"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "DirectusEmulator", "DirectusSchema",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestSupport"),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema", "TestSupport"]),
         .testTarget(name: "PromotionCoreTests", dependencies: ["PromotionCore", "DirectusSchema", "TestSupport"]),
         .testTarget(
@@ -131,6 +148,7 @@ let package = Package(
                 "DirectusSchema", "directus-promoter", "TestSupport", "DirectusEmulator", "PromotionStore",
                 "PromotionDaemon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
     ],

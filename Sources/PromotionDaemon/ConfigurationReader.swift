@@ -46,7 +46,11 @@ public struct ConfigurationReader {
         var reader = ConfigurationReader(file: path)
         let configuration = try reader.read(String(decoding: data, as: UTF8.self))
         var warnings = reader.warnings
-        if configuration.environments.contains(where: \.credentials.isInline),
+        let inlineWebhookSecret = configuration.webhooks.contains {
+            if case .inline = $0.secret { return true }
+            return false
+        }
+        if configuration.environments.contains(where: \.credentials.isInline) || inlineWebhookSecret,
             let attributes = try? FileManager.default.attributesOfItem(atPath: path),
             let mode = attributes[.posixPermissions] as? Int, mode & 0o004 != 0
         {
@@ -121,6 +125,24 @@ public struct ConfigurationReader {
                 configuration.connectTimeout = value
             }
         }
+        if let node = keys["webhooks"] {
+            configuration.webhooks = readWebhooks(node)
+        }
+        if let node = keys["http"] {
+            let httpKeys = entries(node, path: "http", allowed: ["listen"])
+            if let listen = httpKeys["listen"], let text = string(listen, path: "http.listen") {
+                if let endpoint = Self.parseListen(text) {
+                    configuration.http = endpoint
+                    if !["127.0.0.1", "::1", "localhost"].contains(endpoint.host) {
+                        warnings.append(
+                            "\(location(listen)): http.listen: \(text) serves metrics and status beyond this machine; "
+                                + "put it behind a firewall or a proxy with authentication")
+                    }
+                } else {
+                    report(listen, "http.listen", "\(text) is not host:port", hint: "for example 127.0.0.1:9464")
+                }
+            }
+        }
         if let environments = keys["environments"] {
             configuration.environments = readEnvironments(environments)
         } else {
@@ -134,7 +156,7 @@ public struct ConfigurationReader {
         return configuration
     }
 
-    static let topLevelKeys = ["poll", "state_directory", "log", "timeouts", "environments"]
+    static let topLevelKeys = ["poll", "state_directory", "log", "timeouts", "environments", "webhooks", "http"]
     static let environmentKeys = [
         "name", "url", "token", "token_env", "token_file", "email", "password", "password_env", "password_file",
         "timeouts", "retry", "limits", "tls", "force", "approval", "approvals", "destructive", "ignore",
@@ -304,6 +326,108 @@ public struct ConfigurationReader {
             environment.soak = value
         }
         return environment
+    }
+
+    static func parseListen(_ text: String) -> DaemonConfiguration.HTTPEndpoint? {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port)
+        else { return nil }
+        var host = String(text[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host.isEmpty ? nil : DaemonConfiguration.HTTPEndpoint(host: host, port: port)
+    }
+
+    static let webhookKeys = [
+        "name", "url", "url_env", "url_file", "format", "events", "secret", "secret_env", "secret_file",
+    ]
+
+    mutating func readWebhooks(_ node: Node) -> [WebhookConfiguration] {
+        guard case .sequence(let sequence) = node else {
+            report(node, "webhooks", "must be a list of webhooks")
+            return []
+        }
+        var webhooks: [WebhookConfiguration] = []
+        var names = Set<String>()
+        for (index, element) in sequence.enumerated() {
+            let path = "webhooks[\(index)]"
+            let keys = entries(element, path: path, allowed: Self.webhookKeys)
+            guard case .mapping = element else { continue }
+            guard let nameNode = keys["name"], let name = string(nameNode, path: "\(path).name") else {
+                if keys["name"] == nil { report(element, "\(path).name", "is required") }
+                continue
+            }
+            if !names.insert(name).inserted { report(nameNode, "\(path).name", "\(name) is used twice") }
+            var url: Secret.Source?
+            let urlKeys = ["url", "url_env", "url_file"].filter { keys[$0] != nil }
+            if urlKeys.count > 1, let second = keys[urlKeys[1]] {
+                report(second, "\(path).\(urlKeys[1])", "give only one of url, url_env, url_file")
+            }
+            if let node = keys["url"], let text = string(node, path: "\(path).url") {
+                if let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
+                    parsed.host?.isEmpty == false
+                {
+                    url = .inline(Secret(text))
+                } else {
+                    report(node, "\(path).url", "not a valid URL", hint: "for example https://hooks.example.com/x")
+                }
+            } else if let node = keys["url_env"], let text = string(node, path: "\(path).url_env") {
+                url = .environment(text)
+            } else if let node = keys["url_file"], let text = string(node, path: "\(path).url_file") {
+                url = .file(text)
+            } else if urlKeys.isEmpty {
+                report(element, "\(path).url", "is required (url, url_env or url_file)")
+            }
+            var format = WebhookConfiguration.Format.json
+            if let node = keys["format"], let text = string(node, path: "\(path).format") {
+                if let value = WebhookConfiguration.Format(rawValue: text) {
+                    format = value
+                } else {
+                    report(node, "\(path).format", "must be json or slack, not \(text)")
+                }
+            }
+            var kinds = Set(WebhookConfiguration.Kind.allCases)
+            if let node = keys["events"] {
+                if case .sequence(let list) = node {
+                    kinds = []
+                    for item in list {
+                        guard let text = item.scalar?.string, let kind = WebhookConfiguration.Kind(rawValue: text)
+                        else {
+                            let text = item.scalar?.string ?? ""
+                            report(
+                                item, "\(path).events", "unknown event \(text)",
+                                hint: suggestion(text, among: WebhookConfiguration.Kind.allCases.map(\.rawValue)).map {
+                                    "did you mean \($0)?"
+                                }
+                                    ?? "one of \(WebhookConfiguration.Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+                            )
+                            continue
+                        }
+                        kinds.insert(kind)
+                    }
+                } else {
+                    report(node, "\(path).events", "must be a list such as [approval_needed, failed]")
+                }
+            }
+            var secret: Secret.Source?
+            let secretKeys = ["secret", "secret_env", "secret_file"].filter { keys[$0] != nil }
+            if secretKeys.count > 1, let second = keys[secretKeys[1]] {
+                report(second, "\(path).\(secretKeys[1])", "give only one of secret, secret_env, secret_file")
+            }
+            if let node = keys["secret_env"], let text = string(node, path: "\(path).secret_env") {
+                secret = .environment(text)
+            } else if let node = keys["secret_file"], let text = string(node, path: "\(path).secret_file") {
+                secret = .file(text)
+            } else if let node = keys["secret"], let text = string(node, path: "\(path).secret") {
+                warnings.append(
+                    "\(location(node)): \(path).secret: a secret written in the configuration; prefer secret_file")
+                secret = .inline(Secret(text))
+            }
+            if let url {
+                webhooks.append(
+                    WebhookConfiguration(name: name, url: url, format: format, kinds: kinds, secret: secret))
+            }
+        }
+        return webhooks
     }
 
     /// `ignore: [collection, collection.field, "directus_*", "*.internal_*"]`.

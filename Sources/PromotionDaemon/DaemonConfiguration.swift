@@ -19,6 +19,22 @@ public struct DaemonConfiguration: Sendable {
     public var connectTimeout: Duration
     /// The source first, then the targets in promotion order.
     public var environments: [Environment]
+    /// Where notifications go.
+    public var webhooks: [WebhookConfiguration] = []
+    /// The read-only HTTP endpoint (`/metrics`, `/healthz`, `/status`); nil: off.
+    public var http: HTTPEndpoint?
+
+    /// `host:port` for the read-only HTTP endpoint.
+    public struct HTTPEndpoint: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    public static let version = "0.1.0"
 
     public init(
         path: String, pollInterval: Duration = .seconds(60), pollJitter: Double = 0.1,

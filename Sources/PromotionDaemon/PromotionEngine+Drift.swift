@@ -19,7 +19,7 @@ extension PromotionEngine {
             let settings = configuration.settings(target)
             let snapshot: Snapshot
             do {
-                snapshot = try await client(target).snapshot()
+                snapshot = try await pollSnapshot(target)
             } catch let error as DirectusClientError {
                 _ = try store.recordObservation(environment: target, snapshot: nil, error: "\(error)", at: now())
                 report.problems.append("\(target) cannot be observed: \(error)")

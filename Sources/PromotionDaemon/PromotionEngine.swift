@@ -18,6 +18,7 @@ public actor PromotionEngine {
     let store: Store
     let now: @Sendable () -> Date
     let logger: Logger
+    let metrics: DaemonMetrics?
     /// Revision snapshots, by content hash (they never change).
     var snapshots: [String: Snapshot] = [:]
     var hasRecovered = false
@@ -28,13 +29,30 @@ public actor PromotionEngine {
 
     public init(
         configuration: EngineConfiguration, clients: [String: DirectusClient], store: Store,
-        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "directus-promoter.engine")
+        now: @escaping @Sendable () -> Date = { Date() }, logger: Logger = Logger(label: "directus-promoter.engine"),
+        metrics: DaemonMetrics? = nil
     ) {
         self.configuration = configuration
         self.clients = clients
         self.store = store
         self.now = now
         self.logger = logger
+        self.metrics = metrics
+    }
+
+    /// Polls an environment's schema, timing it for the metrics.
+    func pollSnapshot(_ environment: String) async throws -> Snapshot {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let snapshot = try await client(environment).snapshot()
+            metrics?.poll(environment: environment, duration: clock.now - start, error: nil)
+            metrics?.snapshotSize(environment: environment, bytes: snapshot.canonicalJSON.count)
+            return snapshot
+        } catch let error as DirectusClientError {
+            metrics?.poll(environment: environment, duration: clock.now - start, error: error)
+            throw error
+        }
     }
 
     /// What one tick did and found.
@@ -110,7 +128,7 @@ public actor PromotionEngine {
         let settings = configuration.settings(source)
         let snapshot: Snapshot
         do {
-            snapshot = try await client(source).snapshot()
+            snapshot = try await pollSnapshot(source)
         } catch {
             report.sourceError = "\(error)"
             _ = try store.recordObservation(environment: source, snapshot: nil, error: "\(error)", at: now())

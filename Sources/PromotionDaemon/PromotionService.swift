@@ -20,6 +20,7 @@ public final class PromotionService: Service, Sendable {
     let now: @Sendable () -> Date
     /// How many ticks to run before stopping on its own (`nil`: until shut down). For tests and `poll`.
     let maxTicks: Int?
+    let metrics = DaemonMetrics()
 
     public init(
         configurationPath: String, configuration: DaemonConfiguration, store: Store, httpClient: HTTPClient,
@@ -47,7 +48,12 @@ public final class PromotionService: Service, Sendable {
     public func run() async throws {
         var configuration = initial
         var engine = try Self.makeEngine(
-            configuration, store: store, httpClient: httpClient, logger: logger, now: now)
+            configuration, store: store, httpClient: httpClient, logger: logger, now: now, metrics: metrics)
+        let current = CurrentConfiguration(configuration)
+        let notifier = Notifiers(
+            try WebhookNotifier(
+                webhooks: configuration.webhooks, store: store, httpClient: httpClient, configuration: configuration,
+                now: now, logger: logger))
         let (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(8))
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         await withThrowingTaskGroup(of: Void.self) { group in
@@ -56,8 +62,31 @@ public final class PromotionService: Service, Sendable {
                     wake.yield(signal == .sighup ? .reload : .poke)
                 }
             }
-            if let interval = notifier.watchdogInterval {
-                group.addTask { [notifier] in
+            // Webhook deliveries: their own loop, so that a slow receiver never holds up a promotion.
+            group.addTask {
+                while !Task.isCancelled {
+                    let webhooks = await notifier.current
+                    if await !webhooks.isEmpty { await webhooks.runOnce() }
+                    try await Task.sleep(for: .seconds(1))
+                }
+            }
+            if let endpoint = configuration.http {
+                let server = StatusServer(
+                    host: endpoint.host, port: endpoint.port,
+                    handler: StatusServer.daemonHandler(
+                        store: store, configuration: { current.value }, metrics: metrics, now: now))
+                group.addTask { [logger] in
+                    do {
+                        try await server.run { address in
+                            logger.notice("serving /metrics, /healthz and /status on \(address)")
+                        }
+                    } catch {
+                        logger.error("cannot serve on \(endpoint.host):\(endpoint.port): \(error)")
+                    }
+                }
+            }
+            if let interval = self.notifier.watchdogInterval {
+                group.addTask { [notifier = self.notifier] in
                     while !Task.isCancelled {
                         notifier.watchdog()
                         try await Task.sleep(for: interval)
@@ -76,9 +105,9 @@ public final class PromotionService: Service, Sendable {
                     ticks += 1
                     let status = Self.statusLine(store: store, configuration: configuration, report: report)
                     if ready {
-                        notifier.status(status)
+                        self.notifier.status(status)
                     } else {
-                        notifier.ready(status: status)
+                        self.notifier.ready(status: status)
                         ready = true
                     }
                     if let maxTicks, ticks >= maxTicks { break }
@@ -99,18 +128,25 @@ public final class PromotionService: Service, Sendable {
                     timer.cancel()
                     guard let reason else { break }
                     if case .reload = reason {
-                        notifier.reloading()
+                        self.notifier.reloading()
                         if let reloaded = reload(current: configuration) {
                             configuration = reloaded.0
                             engine = reloaded.1
+                            current.value = configuration
+                            if let webhooks = try? WebhookNotifier(
+                                webhooks: configuration.webhooks, store: store, httpClient: httpClient,
+                                configuration: configuration, now: now, logger: logger)
+                            {
+                                await notifier.replace(webhooks)
+                            }
                         }
-                        notifier.ready(status: "configuration reloaded")
+                        self.notifier.ready(status: "configuration reloaded")
                     }
                 }
             } onGracefulShutdown: {
                 wake.finish()
             }
-            notifier.stopping()
+            self.notifier.stopping()
             logger.notice("stopped")
             group.cancelAll()
         }
@@ -126,8 +162,10 @@ public final class PromotionService: Service, Sendable {
                     reason: "state_directory changed (\(current.stateDirectory) → \(configuration.stateDirectory)); "
                         + "that needs a restart")
             }
+            _ = try WebhookNotifier(
+                webhooks: configuration.webhooks, store: store, httpClient: httpClient, now: now, logger: logger)
             let engine = try Self.makeEngine(
-                configuration, store: store, httpClient: httpClient, logger: logger, now: now)
+                configuration, store: store, httpClient: httpClient, logger: logger, now: now, metrics: metrics)
             logger.notice(
                 "configuration reloaded from \(configurationPath)",
                 metadata: ["environments": "\(configuration.environments.map(\.name).joined(separator: ","))"])
@@ -157,7 +195,7 @@ public final class PromotionService: Service, Sendable {
     /// read fails here, naming the environment and where the secret was looked for (never the secret).
     public static func makeEngine(
         _ configuration: DaemonConfiguration, store: Store, httpClient: HTTPClient, logger: Logger,
-        now: @escaping @Sendable () -> Date
+        now: @escaping @Sendable () -> Date, metrics: DaemonMetrics? = nil
     ) throws -> PromotionEngine {
         var clients: [String: DirectusClient] = [:]
         for environment in configuration.environments {
@@ -175,7 +213,7 @@ public final class PromotionService: Service, Sendable {
         engineLogger[metadataKey: "component"] = "engine"
         return PromotionEngine(
             configuration: try configuration.engineConfiguration(), clients: clients, store: store, now: now,
-            logger: engineLogger)
+            logger: engineLogger, metrics: metrics)
     }
 
     public struct SetupError: Error, Sendable, CustomStringConvertible {
@@ -201,4 +239,24 @@ public final class PromotionService: Service, Sendable {
         if !report.problems.isEmpty { parts.append("\(report.problems.count) waiting") }
         return parts.joined(separator: " · ")
     }
+}
+
+/// The configuration in force, readable from the HTTP endpoint's tasks while the loop replaces it on reload.
+final class CurrentConfiguration: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: DaemonConfiguration
+
+    init(_ configuration: DaemonConfiguration) { stored = configuration }
+
+    var value: DaemonConfiguration {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
+    }
+}
+
+/// The webhook notifier in force (replaced on reload).
+actor Notifiers {
+    private(set) var current: WebhookNotifier
+    init(_ notifier: WebhookNotifier) { current = notifier }
+    func replace(_ notifier: WebhookNotifier) { current = notifier }
 }

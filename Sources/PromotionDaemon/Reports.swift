@@ -81,6 +81,8 @@ public struct StatusReport: Sendable {
     public var inFlight: [PromotionView]
     public var history: [PromotionView]
     public var latestRevision: RevisionRecord?
+    /// Webhook deliveries given up after their retries.
+    public var failedDeliveries: [DeliveryRecord]
 
     static let attentionStates: Set<String> = ["awaiting_approval", "failed", "blocked"]
 
@@ -88,6 +90,7 @@ public struct StatusReport: Sendable {
     public var needsAttention: Bool {
         inFlight.contains { Self.attentionStates.contains($0.record.state) }
             || environments.contains { $0.condition == "unreachable" || $0.condition == "drifted" }
+            || !failedDeliveries.isEmpty
     }
 
     public init(
@@ -140,6 +143,7 @@ public struct StatusReport: Sendable {
         history = try store.history(limit: historyLimit, target: environment).map {
             try PromotionView($0, store: store, configuration: configuration)
         }
+        failedDeliveries = try store.deliveries(status: .failed, limit: 10)
     }
 
     static func appliedRevision(store: Store, target: String) throws -> Int64? {
@@ -162,6 +166,15 @@ public struct StatusReport: Sendable {
                 }),
             "in_flight": .array(inFlight.map(\.json)),
             "history": .array(history.map(\.json)),
+            "failed_deliveries": .array(
+                failedDeliveries.map { delivery in
+                    [
+                        "webhook": .string(delivery.webhook), "kind": .string(delivery.kind),
+                        "event_id": .number(JSONNumber(Int(delivery.eventID))),
+                        "attempts": .number(JSONNumber(delivery.attempts)),
+                        "last_error": delivery.lastError.map(JSONValue.string) ?? .null,
+                    ]
+                }),
             "needs_attention": .bool(needsAttention),
         ]
     }
@@ -192,6 +205,15 @@ public struct StatusReport: Sendable {
             out += "  no promotions yet\n"
         } else {
             out += Self.promotionTable(history, now: now, style: style)
+        }
+        if !failedDeliveries.isEmpty {
+            out += "\n" + style.bold("Notifications not delivered") + "\n"
+            out += Table(
+                header: ["WEBHOOK", "EVENT", "ATTEMPTS", "LAST ERROR"],
+                rows: failedDeliveries.map {
+                    [$0.webhook, $0.kind, "\($0.attempts)", $0.lastError ?? ""]
+                }
+            ).render()
         }
         for row in environments where row.condition == "drifted" {
             out +=

@@ -193,6 +193,21 @@ extension Store {
         }
     }
 
+    /// The newest successful observation of an environment.
+    public func latestSuccessfulObservation(environment: String) throws(StoreError) -> ObservationRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM observation WHERE environment = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
+                arguments: [environment]
+            ).map { row in
+                ObservationRecord(
+                    environment: row["environment"], observedAt: Self.date(row["observed_at"]),
+                    snapshotHash: row["snapshot_hash"], error: row["error"])
+            }
+        }
+    }
+
     /// The snapshots seen on an environment, newest first: hash, when first and last seen, how often.
     public func snapshotHistory(environment: String?, limit: Int) throws(StoreError) -> [SnapshotSighting] {
         try read { db in

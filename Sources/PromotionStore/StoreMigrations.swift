@@ -150,6 +150,32 @@ enum StoreMigrations {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("v4-webhook-deliveries") { db in
+            try db.execute(
+                sql: """
+                    -- How far each webhook has read the audit log (events after this id are not yet queued).
+                    CREATE TABLE webhook_cursor (
+                        webhook TEXT PRIMARY KEY NOT NULL,
+                        last_event_id INTEGER NOT NULL
+                    ) STRICT;
+
+                    -- Notifications to send: one per webhook and event, retried with backoff until delivered.
+                    CREATE TABLE delivery (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        webhook TEXT NOT NULL,
+                        event_id INTEGER NOT NULL REFERENCES event(id),
+                        kind TEXT NOT NULL,
+                        status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at REAL NOT NULL,
+                        last_error TEXT,
+                        created_at REAL NOT NULL,
+                        delivered_at REAL,
+                        UNIQUE (webhook, event_id)
+                    ) STRICT;
+                    CREATE INDEX delivery_due ON delivery(status, next_attempt_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import DirectusEmulator
 import DirectusSchema
 import Foundation
+import NIOHTTP1
 import PromotionDaemon
 import PromotionStore
 import TestSupport
@@ -132,6 +134,101 @@ struct DaemonProcessTests {
             let stopping = socket.receive(timeout: 10) { $0.contains("STOPPING=1") }
             #expect(stopping.contains("STOPPING=1"))
             #expect(try await stop(daemon) == 0)
+        }
+    }
+
+    /// A port nothing listens on now (bound, then released).
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func get(_ url: String, method: HTTPMethod = .GET) async throws -> (Int, String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        var body = try await response.body.collect(upTo: 4 << 20)
+        return (Int(response.status.code), body.readString(length: body.readableBytes) ?? "")
+    }
+
+    /// The value of one sample line of a Prometheus exposition.
+    static func sample(_ text: String, _ prefix: String) -> Double? {
+        text.split(separator: "\n").first { $0.hasPrefix(prefix + " ") }.flatMap {
+            Double($0.split(separator: " ").last ?? "")
+        }
+    }
+
+    @Test("/metrics moves with a promotion, /healthz turns 503 when an instance fails, webhooks are delivered")
+    func metricsHealthAndWebhooks() async throws {
+        try await withDaemonHarness { h in
+            let receiver = try await WebhookReceiver()
+            let port = try Self.freePort()
+            try h.writeConfig(
+                extra: """
+                    http:
+                      listen: 127.0.0.1:\(port)
+                    webhooks:
+                      - name: ops
+                        url: \(receiver.url)
+                        events: [approval_needed, applied]
+                        secret_env: DP_E2E_WEBHOOK_SECRET
+                    """)
+            let daemon = try h.startDaemon(extraEnvironment: ["DP_E2E_WEBHOOK_SECRET": "whsec-e2e-77"])
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            let base = "http://127.0.0.1:\(port)"
+            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            #expect(try await eventually(10) { (try? await Self.get(base + "/healthz"))?.0 == 200 })
+
+            let (status, before) = try await Self.get(base + "/metrics")
+            #expect(status == 200)
+            #expect(Self.sample(before, #"directus_promoter_promotions{state="awaiting_approval"}"#) == 1)
+            #expect(Self.sample(before, #"directus_promoter_pending_approvals"#) == 1)
+            #expect(
+                (Self.sample(before, #"directus_promoter_polls_total{environment="development",outcome="ok"}"#) ?? 0)
+                    >= 1)
+            #expect(Self.sample(before, #"directus_promoter_drift{environment="production"}"#) == 0)
+            #expect(before.contains("directus_promoter_poll_duration_seconds_bucket"))
+
+            let id = try #require(h.latest("production")?.id)
+            #expect(try await h.cli(["approve", "\(id)"]).status == 0)
+            #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
+            let (_, after) = try await Self.get(base + "/metrics")
+            #expect(Self.sample(after, #"directus_promoter_promotions{state="applied"}"#) == 2)
+            #expect(Self.sample(after, #"directus_promoter_promotions{state="awaiting_approval"}"#) == 0)
+
+            let (_, statusJSON) = try await Self.get(base + "/status")
+            #expect(try JSONParser.parse(Array(statusJSON.utf8))["needs_attention"] == false)
+            #expect(try await Self.get(base + "/metrics", method: .POST).0 == 405)
+
+            // Webhooks: approval needed, then staging and production applied, each signed.
+            #expect(try await eventually(10) { receiver.requests.count >= 3 })
+            #expect(
+                receiver.requests.map { $0.headers["x-directus-promoter-event"] ?? "" }
+                    == ["applied", "approval_needed", "applied"])
+            #expect(
+                receiver.requests.allSatisfy {
+                    $0.headers["x-directus-promoter-signature-256"]?.hasPrefix("sha256=") == true
+                })
+
+            // Production stops answering: /healthz says so.
+            await h.production.inject(FaultRule(.status(503), path: nil, times: nil))
+            #expect(try await eventually(15) { (try? await Self.get(base + "/healthz"))?.0 == 503 })
+            let (_, reason) = try await Self.get(base + "/healthz")
+            #expect(reason.contains("production: last successful poll"))
+            #expect(try await stop(daemon) == 0)
+            await receiver.close()
         }
     }
 

@@ -294,3 +294,68 @@ struct PolicyConfigurationTests {
         }
     }
 }
+
+@Suite("Configuration: notifications and the HTTP endpoint")
+struct NotificationConfigurationTests {
+    func read(_ text: String) throws(ConfigurationError) -> (DaemonConfiguration, [String]) {
+        var reader = ConfigurationReader(file: "hooks.yaml")
+        let configuration = try reader.read(text)
+        return (configuration, reader.warnings)
+    }
+
+    static let environments = """
+        environments:
+          - {name: dev, url: "http://a", token_env: A}
+          - {name: prod, url: "http://c", token_env: C}
+        """
+
+    @Test("webhooks and http are read; off by default")
+    func read() throws {
+        let (plain, _) = try read(Self.environments)
+        #expect(plain.webhooks.isEmpty && plain.http == nil)
+        let (configuration, warnings) = try read(
+            Self.environments + """
+
+                http:
+                  listen: 127.0.0.1:9464
+                webhooks:
+                  - name: slack
+                    url_file: /run/credentials/slack-url
+                    format: slack
+                    events: [approval_needed, failed, drift_detected]
+                  - name: audit
+                    url: https://audit.example.com/hooks/directus
+                    secret_env: AUDIT_SECRET
+                """)
+        #expect(configuration.http == DaemonConfiguration.HTTPEndpoint(host: "127.0.0.1", port: 9464))
+        #expect(configuration.webhooks.map(\.name) == ["slack", "audit"])
+        #expect(configuration.webhooks[0].format == .slack)
+        #expect(configuration.webhooks[0].kinds == [.approvalNeeded, .failed, .driftDetected])
+        #expect(configuration.webhooks[0].url == .file("/run/credentials/slack-url"))
+        #expect(configuration.webhooks[1].kinds == Set(WebhookConfiguration.Kind.allCases))
+        #expect(configuration.webhooks[1].secret == .environment("AUDIT_SECRET"))
+        #expect(warnings.isEmpty)
+        let (open, openWarnings) = try read(Self.environments + "\nhttp: {listen: \"0.0.0.0:9464\"}\n")
+        #expect(open.http?.host == "0.0.0.0")
+        #expect(openWarnings.contains { $0.contains("beyond this machine") })
+    }
+
+    @Test(
+        "webhook mistakes are located",
+        arguments: [
+            ("webhooks: [{url: \"http://h\"}]", "webhooks[0].name: is required"),
+            ("webhooks: [{name: a}]", "is required (url, url_env or url_file)"),
+            ("webhooks: [{name: a, url: \"http://h\", events: [aproval_needed]}]", "did you mean approval_needed?"),
+            ("webhooks: [{name: a, url: \"http://h\", format: teams}]", "must be json or slack"),
+            ("webhooks: [{name: a, url: \"ftp://h\"}]", "not a valid URL"),
+            ("http: {listen: nowhere}", "nowhere is not host:port"),
+        ])
+    func mistakes(line: String, expected: String) {
+        do {
+            _ = try read(Self.environments + "\n" + line + "\n")
+            Issue.record("expected a problem")
+        } catch {
+            #expect(error.problems.contains { $0.description.contains(expected) }, "\(error.problems)")
+        }
+    }
+}
