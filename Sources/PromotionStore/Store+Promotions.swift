@@ -311,21 +311,16 @@ extension Store {
     ) throws {
         var assignments = ["state = ?", "updated_at = ?", "attempts = attempts + ?"]
         var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
-        if let diffID = changes.diffID {
-            assignments.append("diff_id = ?")
-            arguments.append(diffID)
-        }
-        if let hash = changes.preApplySnapshotHash {
-            assignments.append("pre_apply_snapshot_hash = ?")
-            arguments.append(hash)
-        }
-        if let lastError = changes.lastError {
-            assignments.append("last_error = ?")
-            arguments.append(lastError)
-        }
-        if let machine = changes.machine {
-            assignments.append("machine = ?")
-            arguments.append(machine)
+        // A change given (even as nil) is written; one not given leaves the column alone.
+        typealias Value = (any DatabaseValueConvertible)?
+        let optional: [(String, Value?)] = [
+            ("diff_id", changes.diffID.map { $0 as Value }),
+            ("pre_apply_snapshot_hash", changes.preApplySnapshotHash.map { $0 as Value }),
+            ("last_error", changes.lastError.map { $0 as Value }), ("machine", changes.machine.map { $0 as Value }),
+        ]
+        for case (let column, let value?) in optional {
+            assignments.append("\(column) = ?")
+            arguments.append(value)
         }
         arguments.append(promotionID)
         try db.execute(

@@ -1,6 +1,9 @@
 import ArgumentParser
+import AsyncHTTPClient
+import DirectusClient
 import DirectusSchema
 import Foundation
+import Logging
 import PromotionDaemon
 import PromotionStore
 
@@ -36,6 +39,23 @@ struct ConfigOptions: ParsableArguments {
             printError(error.description)
             throw ExitCode(78)
         }
+    }
+
+    /// What `run` and `poll` need: the configuration, logging set up, the state directory's lock (exit 75 when
+    /// another daemon holds it), the state database and the process's HTTP client.
+    func startDaemonSession() throws -> (DaemonConfiguration, InstanceLock, Store, HTTPClient) {
+        let configuration = try load()
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+        let lock: InstanceLock
+        do {
+            lock = try InstanceLock(directory: configuration.stateDirectory)
+        } catch let held as InstanceLock.Held {
+            printError("directus-promoter: \(held)")
+            throw ExitCode(75)
+        }
+        let store = try Store.open(path: configuration.databasePath)
+        return (configuration, lock, store, DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout))
     }
 
     /// Opens the state database of an existing installation (commands that only read or record decisions).

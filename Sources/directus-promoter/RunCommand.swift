@@ -25,19 +25,8 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        let configuration = try options.load()
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+        let (configuration, lock, store, httpClient) = try options.startDaemonSession()
         let logger = Logger(label: "directus-promoter")
-        let lock: InstanceLock
-        do {
-            lock = try InstanceLock(directory: configuration.stateDirectory)
-        } catch let held as InstanceLock.Held {
-            printError("directus-promoter: \(held)")
-            throw ExitCode(75)
-        }
-        let store = try Store.open(path: configuration.databasePath)
-        let httpClient = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
         logger.notice(
             "starting",
             metadata: [
@@ -81,18 +70,7 @@ struct PollCommand: AsyncParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() async throws {
-        let configuration = try options.load()
-        let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
-        let lock: InstanceLock
-        do {
-            lock = try InstanceLock(directory: configuration.stateDirectory)
-        } catch let held as InstanceLock.Held {
-            printError("directus-promoter: \(held)")
-            throw ExitCode(75)
-        }
-        let store = try Store.open(path: configuration.databasePath)
-        let httpClient = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
+        let (configuration, lock, store, httpClient) = try options.startDaemonSession()
         defer { withExtendedLifetime(lock) {} }
         let report: PromotionEngine.TickReport
         do {

@@ -232,55 +232,47 @@ extension DecisionRecord.Kind {
     }
 }
 
-struct ApproveCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve a promotion that waits for approval.")
+/// What every decision command takes.
+struct DecisionArguments: ParsableArguments {
     @OptionGroup var options: ConfigOptions
     @Argument(help: "The promotion's id.") var id: Int64
     @Option(help: "Why (kept in the audit log).") var comment: String?
+
+    func record(_ kind: DecisionRecord.Kind, allowDestructive: Bool = false) throws {
+        try DecisionCommand.record(
+            kind, id: id, comment: comment, allowDestructive: allowDestructive, options: options)
+    }
+}
+
+struct ApproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "approve", abstract: "Approve a promotion that waits for approval.")
+    @OptionGroup var decision: DecisionArguments
     @Flag(help: "Also approve what the plan deletes (needed where the destructive policy is approve).")
     var allowDestructive = false
 
-    func run() throws {
-        try DecisionCommand.record(
-            .approve, id: id, comment: comment, allowDestructive: allowDestructive, options: options)
-    }
+    func run() throws { try decision.record(.approve, allowDestructive: allowDestructive) }
 }
 
 struct RejectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reject", abstract: "Reject a promotion that waits for approval.")
-    @OptionGroup var options: ConfigOptions
-    @Argument(help: "The promotion's id.") var id: Int64
-    @Option(help: "Why (kept in the audit log).") var comment: String?
-
-    func run() throws {
-        try DecisionCommand.record(.reject, id: id, comment: comment, allowDestructive: false, options: options)
-    }
+    @OptionGroup var decision: DecisionArguments
+    func run() throws { try decision.record(.reject) }
 }
 
 struct RetryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "retry", abstract: "Plan a failed or blocked promotion again.")
-    @OptionGroup var options: ConfigOptions
-    @Argument(help: "The promotion's id.") var id: Int64
-    @Option(help: "Why (kept in the audit log).") var comment: String?
-
-    func run() throws {
-        try DecisionCommand.record(.retry, id: id, comment: comment, allowDestructive: false, options: options)
-    }
+    @OptionGroup var decision: DecisionArguments
+    func run() throws { try decision.record(.retry) }
 }
 
 struct CancelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel", abstract: "Cancel a promotion that has not started applying.")
-    @OptionGroup var options: ConfigOptions
-    @Argument(help: "The promotion's id.") var id: Int64
-    @Option(help: "Why (kept in the audit log).") var comment: String?
-
-    func run() throws {
-        try DecisionCommand.record(.cancel, id: id, comment: comment, allowDestructive: false, options: options)
-    }
+    @OptionGroup var decision: DecisionArguments
+    func run() throws { try decision.record(.cancel) }
 }
 
 /// `directus-promoter rollback ENV [--to PROMOTION]`.
