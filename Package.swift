@@ -113,7 +113,13 @@ let package = Package(
             name: "PromotionStoreTests",
             dependencies: ["PromotionStore", "DirectusSchema", "TestSupport", "store-stress"]),
         // Benchmarks: swift run -c release directus-promoter-bench store
-        .executableTarget(name: "directus-promoter-bench", dependencies: ["PromotionStore", "DirectusSchema"]),
+        .executableTarget(
+            name: "directus-promoter-bench",
+            dependencies: [
+                "PromotionStore", "DirectusSchema", "DirectusClient", "DirectusEmulator", "PromotionDaemon",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // A helper process for the store's multi-process and crash tests.
         .executableTarget(name: "store-stress", dependencies: ["PromotionStore", "DirectusSchema"]),
         .testTarget(
@@ -145,8 +151,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "DirectusSchema", "directus-promoter", "TestSupport", "DirectusEmulator", "PromotionStore",
-                "PromotionDaemon",
+                "DirectusSchema", "directus-promoter", "directus-promoter-bench", "TestSupport", "DirectusEmulator",
+                "PromotionStore", "PromotionDaemon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]

@@ -45,24 +45,64 @@ extension Store {
 
     // MARK: Snapshots
 
-    /// Stores `snapshot` if it is new (content-addressed) and returns its hash.
-    static func storeSnapshot(_ snapshot: Snapshot, in db: Database, at: Date) throws -> (hash: String, isNew: Bool) {
+    /// Deltas chain at most this deep before a snapshot is stored whole again, so that reading any snapshot takes
+    /// at most this many decompressions (rollback and export need random access, not a replay of history).
+    public static let maxDeltaDepth = 24
+
+    /// Stores `snapshot` if it is new (content-addressed) and returns its hash. With `base` (the previous snapshot
+    /// of the same environment), it is stored as a zstd delta against it: a small edit of a large schema costs a
+    /// few hundred bytes.
+    static func storeSnapshot(
+        _ snapshot: Snapshot, in db: Database, at: Date, base: String? = nil
+    ) throws -> (hash: String, isNew: Bool) {
         let hash = snapshot.contentHash
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
             return (hash, false)
         }
         let bytes = JSONWriter().bytes(snapshot.json)
-        let compressed = try SnapshotCodec.compress(bytes)
+        var baseHash: String?
+        var compressed: [UInt8]
+        if let base, try deltaDepth(of: base, in: db) < maxDeltaDepth, let baseBytes = try loadBytes(hash: base, in: db)
+        {
+            compressed = try SnapshotCodec.compress(bytes, against: baseBytes)
+            baseHash = base
+            // A delta that is not small (an unrelated schema) may not be worth its chain: compare with the whole.
+            if compressed.count * 16 > bytes.count {
+                let whole = try SnapshotCodec.compress(bytes)
+                if whole.count <= compressed.count {
+                    compressed = whole
+                    baseHash = nil
+                }
+            }
+        } else {
+            compressed = try SnapshotCodec.compress(bytes)
+        }
         try db.execute(
             sql: """
                 INSERT INTO snapshot (hash, directus_version, vendor, size, codec, base_hash, content, first_seen_at)
-                VALUES (?, ?, ?, ?, ?, NULL, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                hash, snapshot.directus, snapshot.vendor, bytes.count, SnapshotCodec.name, Data(compressed),
+                hash, snapshot.directus, snapshot.vendor, bytes.count, SnapshotCodec.name, baseHash, Data(compressed),
                 Self.seconds(at),
             ])
         return (hash, true)
+    }
+
+    /// The delta depth of a stored snapshot (0: stored whole): how many decompressions reading it takes, minus one.
+    public func snapshotDeltaDepth(_ hash: String) throws(StoreError) -> Int {
+        try read { db in try Self.deltaDepth(of: hash, in: db) }
+    }
+
+    /// How many deltas lie between a snapshot and a whole one.
+    static func deltaDepth(of hash: String, in db: Database) throws -> Int {
+        var depth = 0
+        var current: String? = hash
+        while let next = current, depth <= maxDeltaDepth {
+            current = try String.fetchOne(db, sql: "SELECT base_hash FROM snapshot WHERE hash = ?", arguments: [next])
+            if current != nil { depth += 1 }
+        }
+        return depth
     }
 
     /// Stores a snapshot (once, however often it is seen) and returns its content hash.
@@ -77,22 +117,27 @@ extension Store {
     }
 
     static func loadSnapshot(hash: String, in db: Database) throws -> Snapshot? {
+        guard let bytes = try loadBytes(hash: hash, in: db) else { return nil }
+        guard case .object(let root) = try JSONParser.parse(bytes) else {
+            throw StoreError.corrupt("snapshot \(hash) is not an object")
+        }
+        return Snapshot(root: root)
+    }
+
+    /// The stored bytes of a snapshot, following its delta chain.
+    static func loadBytes(hash: String, in db: Database) throws -> [UInt8]? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM snapshot WHERE hash = ?", arguments: [hash]) else {
             return nil
         }
         var base: [UInt8]?
         if let baseHash: String = row["base_hash"] {
-            guard let baseSnapshot = try loadSnapshot(hash: baseHash, in: db) else {
+            guard let baseBytes = try loadBytes(hash: baseHash, in: db) else {
                 throw StoreError.corrupt("snapshot \(hash) is a delta against missing \(baseHash)")
             }
-            base = JSONWriter().bytes(baseSnapshot.json)
+            base = baseBytes
         }
         let content: Data = row["content"]
-        let bytes = try SnapshotCodec.decompress(Array(content), size: row["size"], against: base)
-        guard case .object(let root) = try JSONParser.parse(bytes) else {
-            throw StoreError.corrupt("snapshot \(hash) is not an object")
-        }
-        return Snapshot(root: root)
+        return try SnapshotCodec.decompress(Array(content), size: row["size"], against: base)
     }
 
     /// How many snapshots are stored, and their compressed and original bytes.
@@ -130,7 +175,7 @@ extension Store {
                         """, arguments: [environment, Self.seconds(at), error ?? "unknown error"])
                 return ObservationResult(snapshotHash: nil, isNewSnapshot: false, changed: false)
             }
-            let stored = try Self.storeSnapshot(snapshot, in: db, at: at)
+            let stored = try Self.storeSnapshot(snapshot, in: db, at: at, base: previous)
             let changed = previous != stored.hash
             try db.execute(
                 sql: """

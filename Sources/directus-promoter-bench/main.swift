@@ -12,7 +12,12 @@ struct Machine {
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last?.trimmingCharacters(in: .whitespaces) ?? "unknown CPU"
         let memory = ProcessInfo.processInfo.physicalMemory / (1 << 30)
-        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, Swift release build"
+        #if DEBUG
+        let build = "debug build (figures not representative)"
+        #else
+        let build = "Swift release build"
+        #endif
+        return "\(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores, \(memory) GiB, \(build)"
     }
 }
 
@@ -67,16 +72,16 @@ func storeBenchmark() throws -> [String] {
     }
     let fill = ContinuousClock.now - fillStart
     // A few in flight, as status shows them.
-    for (offset, state) in ["awaiting_approval", "applying", "planned"].enumerated() {
+    for (offset, state) in ["awaiting_approval", "applying", "planning"].enumerated() {
         let revision = try store.recordRevision(
             environment: "development", snapshotHash: hash, at: t0.addingTimeInterval(1e8 + Double(offset)))
         _ = try store.createPromotion(
             revisionID: revision.id, target: "production", state: state, diffID: nil, actor: "daemon", message: state,
             at: t0.addingTimeInterval(1e8))
     }
-    let finals: Set<String> = ["applied", "rejected", "superseded", "failed", "cancelled"]
+    let finals: Set<String> = ["applied", "rejected", "superseded", "cancelled"]
     let active: Set<String> = [
-        "queued", "planned", "awaiting_approval", "approved", "applying", "verifying", "blocked",
+        "queued", "planning", "awaiting_approval", "approved", "applying", "verifying", "stale", "failed", "blocked",
     ]
     let status = try measure {
         _ = try store.promotions(inStates: active)
@@ -110,27 +115,76 @@ func storeBenchmark() throws -> [String] {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
+
+// Child processes the benchmarks start: an emulator, and the daemon's service exactly as `run` runs it.
+if arguments.first == "emulator-child", arguments.count == 3 {
+    try await emulatorChild(file: arguments[1], token: arguments[2])
+    exit(0)
+}
+if arguments.first == "daemon-child", arguments.count == 2 {
+    try await daemonChild(config: arguments[1])
+    exit(0)
+}
+
 let writeTarget = arguments.firstIndex(of: "--write").flatMap {
     arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil
 }
-let which = arguments.first { !$0.hasPrefix("--") && $0 != writeTarget } ?? "store"
-var lines = ["Machine: \(Machine.description)", "Run: \(Date())", ""]
-switch which {
-case "store": lines += try storeBenchmark()
-default:
-    FileHandle.standardError.write(Data("unknown benchmark \(which); available: store\n".utf8))
+let smoke = arguments.contains("--smoke")
+let scale = smoke ? Scale.smoke : Scale.full
+let which = arguments.first { !$0.hasPrefix("--") && $0 != writeTarget } ?? "all"
+let sections = ["parse", "diff", "poll", "memory", "history", "store"]
+guard which == "all" || sections.contains(which) else {
+    FileHandle.standardError.write(
+        Data(
+            "unknown benchmark \(which); available: all, \(sections.joined(separator: ", ")) [--smoke] [--write FILE]\n"
+                .utf8))
     exit(2)
 }
-let report = lines.joined(separator: "\n")
-print(report)
+let chosen = which == "all" ? (smoke ? sections.filter { $0 != "store" } : sections) : [which]
+var generator = SnapshotGenerator(
+    collections: scale.collections, fieldsPerCollection: scale.fieldsPerCollection, relations: scale.relations)
+let generated = generator.snapshot()
+let titles = [
+    "parse": "Parse and hash", "diff": "Diff", "poll": "Unchanged poll cycle", "memory": "Memory",
+    "history": "History size", "store": "Store queries",
+]
+var report: [(title: String, lines: [String])] = []
+/// Unbuffered, so that a figure is out even if a later section fails.
+func say(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+say("Machine: \(Machine.description)\(smoke ? " (smoke run: small sizes)" : "")")
+say(
+    "Generated snapshot: \(generated.collections.count) collections, \(generated.fields.count) fields, "
+        + "\(generated.relations.count) relations, \(megabytes(generated.canonicalJSON.count))\n")
+for section in chosen {
+    let lines: [String]
+    do {
+        switch section {
+        case "parse": lines = try parseBenchmark(scale: scale, generated: generated)
+        case "diff": lines = try diffBenchmark(scale: scale, generated: generated, generator: &generator)
+        case "poll": lines = try await pollBenchmark(scale: scale, generated: generated)
+        case "memory": lines = try await memoryBenchmark(scale: scale, generated: generated)
+        case "history": lines = try historyBenchmark(scale: scale, generated: generated, generator: &generator)
+        default: lines = try storeBenchmark()
+        }
+    } catch {
+        FileHandle.standardError.write(Data("benchmark \(section) failed: \(error)\n".utf8))
+        exit(1)
+    }
+    say("## \(titles[section]!)\n\n" + lines.joined(separator: "\n") + "\n")
+    report.append((titles[section]!, lines))
+}
+
 if let writeTarget {
-    let section = "## Store queries\n\n" + report + "\n"
     var document = (try? String(contentsOfFile: writeTarget, encoding: .utf8)) ?? "# Benchmarks\n\n"
-    if let range = document.range(of: "## Store queries\n") {
-        let end = document[range.upperBound...].range(of: "\n## ")?.lowerBound ?? document.endIndex
-        document.replaceSubrange(range.lowerBound..<end, with: section)
-    } else {
-        document += "\n" + section
+    for (title, lines) in report {
+        let section =
+            "## \(title)\n\nMachine: \(Machine.description)\nRun: \(Date())\n\n" + lines.joined(separator: "\n") + "\n"
+        if let range = document.range(of: "## \(title)\n") {
+            let end = document[range.upperBound...].range(of: "\n## ")?.lowerBound ?? document.endIndex
+            document.replaceSubrange(range.lowerBound..<end, with: section)
+        } else {
+            document += "\n" + section
+        }
     }
     try document.write(toFile: writeTarget, atomically: true, encoding: .utf8)
 }

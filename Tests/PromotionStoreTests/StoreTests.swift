@@ -232,3 +232,56 @@ struct StoreTests {
         #expect(kept > 24)
     }
 }
+
+@Suite("Store: delta-compressed history")
+struct StoreDeltaTests {
+    @Test("a real history is stored as deltas, each version readable on its own, chains bounded")
+    func realHistory() throws {
+        let directory = Shared.corpus.appendingPathComponent("history/jsdelivr-globalping-dash-directus")
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") || $0.hasSuffix(".json")
+        }.sorted().prefix(30)
+        #expect(files.count == 30)
+        let store = try Store.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        try store.recordEnvironment(name: "development", url: "http://dev", directusVersion: nil, vendor: nil, at: t0)
+        var snapshots: [Snapshot] = []
+        for (index, file) in files.enumerated() {
+            let snapshot = try SnapshotLoader.load(contentsOfFile: directory.appendingPathComponent(file).path).snapshot
+            snapshots.append(snapshot)
+            _ = try store.recordObservation(
+                environment: "development", snapshot: snapshot, at: t0.addingTimeInterval(Double(index) * 60))
+        }
+        let storage = try store.snapshotStorage()
+        var whole = 0
+        for snapshot in snapshots {
+            whole += try SnapshotCodec.compress(JSONWriter().bytes(snapshot.json)).count
+        }
+        #expect(storage.storedBytes * 4 < whole, "deltas: \(storage.storedBytes) bytes vs \(whole) compressed whole")
+        for snapshot in snapshots {
+            #expect(try store.snapshot(hash: snapshot.contentHash)?.contentHash == snapshot.contentHash)
+        }
+    }
+
+    @Test("chains stop at the maximum depth and start again from a whole snapshot")
+    func boundedChains() throws {
+        let store = try Store.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_700_000_000)
+        try store.recordEnvironment(name: "development", url: "http://dev", directusVersion: nil, vendor: nil, at: t0)
+        var snapshot = Fixtures.fieldsChange
+        var hashes: [String] = []
+        for index in 0..<(Store.maxDeltaDepth * 2 + 3) {
+            snapshot.root["note_\(index)"] = .string("revision \(index)")
+            hashes.append(
+                try store.recordObservation(
+                    environment: "development", snapshot: snapshot, at: t0.addingTimeInterval(Double(index))
+                ).snapshotHash ?? "")
+        }
+        let depths = try hashes.map { try store.snapshotDeltaDepth($0) }
+        #expect(depths.max() == Store.maxDeltaDepth)
+        #expect(depths.filter { $0 == 0 }.count == 3, "a whole snapshot every \(Store.maxDeltaDepth + 1)")
+        let last = Store.maxDeltaDepth * 2 + 2
+        let expected = JSONValue.string("revision \(last)")
+        #expect(try store.snapshot(hash: hashes.last!)?.root["note_\(last)"] == expected)
+    }
+}
