@@ -158,7 +158,14 @@ extension JSONObject: Equatable {
     /// Equal when both hold the same keys with equal values, whatever their order.
     public static func == (lhs: JSONObject, rhs: JSONObject) -> Bool {
         guard lhs.count == rhs.count else { return false }
-        for (key, value) in lhs.storage {
+        // Objects of one schema usually list their keys in the same order: compare pairwise while they do.
+        var index = 0
+        while index < lhs.storage.count, lhs.storage[index].key == rhs.storage[index].key {
+            guard lhs.storage[index].value == rhs.storage[index].value else { return false }
+            index += 1
+        }
+        // The rest by lookup (keys are unique, so none of them is among the pairs already compared).
+        for (key, value) in lhs.storage[index...] {
             guard let other = rhs[key], other == value else { return false }
         }
         return true

@@ -34,6 +34,8 @@ public enum SnapshotDiffer {
         var entries: [SnapshotDiff.Entry] = []
         for item in current {
             let match = afterIndex.first(matching: item).map { after[$0] }
+            // Fast path: an entity unchanged as a whole has no diff whatever is picked from it.
+            if let match, match == item { continue }
             let records = DeepDiff.diff(Sanitizer.collection(item), match.map(Sanitizer.collection))
             if !records.isEmpty { entries.append(.init(collection: item["collection"], diff: records)) }
         }
@@ -58,6 +60,7 @@ public enum SnapshotDiffer {
         var entries: [SnapshotDiff.Entry] = []
         for item in current {
             let match = afterIndex.first(matching: item).map { after[$0] }
+            if let match, match == item { continue }
             let schema = item["schema"]?.objectValue
             let autoIncrementKey =
                 (schema?["is_primary_key"]?.isTruthy ?? false) && (schema?["has_auto_increment"]?.isTruthy ?? false)
@@ -128,6 +131,7 @@ public enum SnapshotDiffer {
         var entries: [SnapshotDiff.Entry] = []
         for item in current {
             let match = afterIndex.first(matching: item).map { after[$0] }
+            if let match, match == item { continue }
             let records = DeepDiff.diff(Sanitizer.relation(item), match.map(Sanitizer.relation))
             if !records.isEmpty {
                 entries.append(

@@ -52,6 +52,11 @@ struct DaemonProcessTests {
 
             let done = try await h.cli(["status"])
             #expect(done.status == 0, "\(done.standardOutput)")
+            let showJSON = try JSONParser.parse(
+                Array(try await h.cli(["show", "\(id)", "--json"]).standardOutput.utf8))
+            #expect(showJSON["state"] == "applied")
+            #expect(showJSON["plan"]?["summary"]?["create"] == 1)
+            #expect((showJSON["events"]?.arrayValue?.count ?? 0) >= 8)
             let show = try await h.cli(["show", "\(id)"])
             #expect(show.status == 0)
             #expect(show.standardOutput.contains("diff hash:"))

@@ -19,6 +19,12 @@ struct InspectCommandTests {
             #expect(poll.standardOutput.contains("new revision r1"))
             #expect(h.latest("staging")?.state == "applied")
 
+            let pollJSON = try await h.cli(["poll", "--json"])
+            #expect(pollJSON.status == 3)
+            let polled = try JSONParser.parse(Array(pollJSON.standardOutput.utf8))
+            #expect(polled["new_revision"] == .null, "nothing new on the second poll")
+            #expect(polled["status"]?["needs_attention"] == true)
+
             let plan = try await h.cli(["plan", "production"])
             #expect(plan.status == 2, "\(plan.standardError)")
             #expect(plan.standardOutput.contains("+ field articles.summary"))
