@@ -10,9 +10,12 @@ import Foundation
 public enum SnapshotCodec {
     /// The codec name stored beside each blob.
     public static let name = "zstd"
-    /// Level 19 for ordinary snapshots (under 1 MB, a fraction of a second): a snapshot is stored only when it
-    /// changes, so its size for years matters more than that CPU once; level 9 (about 10 MB/s) for larger ones.
-    public static func level(forSize size: Int) -> Int32 { size < 1_000_000 ? 19 : 9 }
+    /// Level 19 where it costs little: whole snapshots under 8 MB (stored once every `Store.maxDeltaDepth`
+    /// changes, so their size for years matters more than a few seconds of CPU once) and deltas under 1 MB; level 9
+    /// (about 10 MB/s) otherwise.
+    public static func level(forSize size: Int, isDelta: Bool) -> Int32 {
+        size < (isDelta ? 1_000_000 : 8_000_000) ? 19 : 9
+    }
 
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
@@ -22,7 +25,7 @@ public enum SnapshotCodec {
     public static func compress(_ bytes: [UInt8], against base: [UInt8]? = nil) throws(Failure) -> [UInt8] {
         guard let context = ZSTD_createCCtx() else { throw Failure(description: "zstd: cannot create a context") }
         defer { ZSTD_freeCCtx(context) }
-        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level(forSize: bytes.count))
+        ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level(forSize: bytes.count, isDelta: base != nil))
         ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
         if let base {
             // A window long enough to reference the whole base.

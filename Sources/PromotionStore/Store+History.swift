@@ -46,8 +46,9 @@ extension Store {
     // MARK: Snapshots
 
     /// Deltas chain at most this deep before a snapshot is stored whole again, so that reading any snapshot takes
-    /// at most this many decompressions (rollback and export need random access, not a replay of history).
-    public static let maxDeltaDepth = 24
+    /// at most this many decompressions (rollback and export need random access, not a replay of history; git
+    /// allows 50 by default and 250 with `gc --aggressive`).
+    public static let maxDeltaDepth = 100
 
     /// Stores `snapshot` if it is new (content-addressed) and returns its hash. With `base` (the previous snapshot
     /// of the same environment), it is stored as a zstd delta against it: a small edit of a large schema costs a

@@ -271,6 +271,7 @@ struct StoreDeltaTests {
         var snapshot = Fixtures.fieldsChange
         var hashes: [String] = []
         for index in 0..<(Store.maxDeltaDepth * 2 + 3) {
+            // Small snapshots: a few hundred deltas take a second.
             snapshot.root["note_\(index)"] = .string("revision \(index)")
             hashes.append(
                 try store.recordObservation(
