@@ -2,6 +2,12 @@ import DirectusSchema
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The state database: snapshot history, diffs, promotions, decisions and the audit log, in SQLite.
 ///
 /// One `Store` owns the database. It runs the migrations when opened; each write method is one transaction named
@@ -10,8 +16,25 @@ import GRDB
 public final class Store: Sendable {
     let writer: any DatabaseWriter
 
-    private init(writer: any DatabaseWriter) throws(StoreError) {
+    /// - Parameter migrationLock: a file locked (`flock`) while migrating, so that two processes opening a new
+    ///   database at once (the daemon starting while `status` runs) do not both apply the same migration.
+    private init(writer: any DatabaseWriter, migrationLock: String? = nil) throws(StoreError) {
         self.writer = writer
+        var descriptor: Int32 = -1
+        if let migrationLock {
+            #if canImport(Glibc)
+            descriptor = Glibc.open(migrationLock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            #else
+            descriptor = Darwin.open(migrationLock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            #endif
+            if descriptor >= 0 { flock(descriptor, LOCK_EX) }
+        }
+        defer {
+            if descriptor >= 0 {
+                flock(descriptor, LOCK_UN)
+                close(descriptor)
+            }
+        }
         do {
             try StoreMigrations.migrator.migrate(writer)
         } catch {
@@ -50,7 +73,9 @@ public final class Store: Sendable {
             throw StoreError.database("preparing \(directory): \(error.localizedDescription)")
         }
         do {
-            return try Store(writer: try DatabasePool(path: path, configuration: configuration()))
+            return try Store(
+                writer: try DatabasePool(path: path, configuration: configuration()),
+                migrationLock: path + ".migrate-lock")
         } catch let error as StoreError {
             throw error
         } catch {

@@ -77,6 +77,26 @@ struct StoreProcessTests {
         #expect(decisionEvents == decided)
     }
 
+    @Test("processes opening a new database at the same moment migrate it once")
+    func concurrentFirstOpen() async throws {
+        for _ in 0..<3 {
+            let path = temporaryDatabasePath()
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("first-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            var processes: [(Process, URL)] = []
+            for index in 0..<4 {
+                let output = directory.appendingPathComponent("writer-\(index)")
+                processes.append((try StressProcess.start(["writer", path, "w\(index)", "1"], output: output), output))
+            }
+            let started = processes.map(\.0)
+            try await offThePool { for process in started { process.waitUntilExit() } }
+            for (process, output) in processes {
+                #expect(process.terminationStatus == 0, "\(StressProcess.errors(output))")
+            }
+            #expect(try Store.open(path: path).appliedMigrations().count == 4)
+        }
+    }
+
     @Test("SIGKILL in the middle of writes, many times: the file stays sound and every commit is there")
     func crashSafety() async throws {
         let path = temporaryDatabasePath()
