@@ -16,7 +16,6 @@ extension PromotionEngine {
             ]).map(\.target))
         for target in configuration.pipeline.targets where !busy.contains(target) {
             if !shouldContinue() { return }
-            let settings = configuration.settings(target)
             let snapshot: Snapshot
             do {
                 snapshot = try await pollSnapshot(target)
@@ -26,10 +25,7 @@ extension PromotionEngine {
                 continue
             }
             let at = now()
-            try store.recordEnvironment(
-                name: target, url: settings.url, directusVersion: snapshot.directus, vendor: snapshot.vendor, at: at)
-            guard let hash = try store.recordObservation(environment: target, snapshot: snapshot, at: at).snapshotHash
-            else { continue }
+            let hash = try record(snapshot, of: target, at: at)
             guard let expectation = try store.expectation(environment: target) else {
                 try store.setExpectation(
                     environment: target, snapshotHash: hash, reason: .firstSeen, actor: Self.actor,

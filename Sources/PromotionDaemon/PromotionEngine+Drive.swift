@@ -198,11 +198,7 @@ extension PromotionEngine {
             return try await failedObservation(promotion, purpose: purpose, error: error, &report)
         }
         let at = now()
-        try store.recordEnvironment(
-            name: target, url: settings.url, directusVersion: targetSnapshot.directus, vendor: targetSnapshot.vendor,
-            at: at)
-        let observation = try store.recordObservation(environment: target, snapshot: targetSnapshot, at: at)
-        let targetHash = observation.snapshotHash ?? targetSnapshot.contentHash
+        let targetHash = try record(targetSnapshot, of: target, at: at)
         var changes = Store.TransitionChanges(lastError: .some(nil))
         if purpose == .prepare { changes.preApplySnapshotHash = .some(targetHash) }
         let planResult: PromotionStateMachine.PlanResult

@@ -125,7 +125,6 @@ public actor PromotionEngine {
     /// gets a promotion per target.
     func pollSource(_ report: inout TickReport) async throws {
         let source = configuration.pipeline.source
-        let settings = configuration.settings(source)
         let snapshot: Snapshot
         do {
             snapshot = try await pollSnapshot(source)
@@ -136,10 +135,7 @@ public actor PromotionEngine {
             return
         }
         let at = now()
-        try store.recordEnvironment(
-            name: source, url: settings.url, directusVersion: snapshot.directus, vendor: snapshot.vendor, at: at)
-        let observation = try store.recordObservation(environment: source, snapshot: snapshot, at: at)
-        guard let hash = observation.snapshotHash else { return }
+        let hash = try record(snapshot, of: source, at: at)
         report.sourceHash = hash
         snapshots[hash] = snapshot
         let latest = try store.latestRevision(environment: source)
@@ -218,7 +214,7 @@ public actor PromotionEngine {
                 decision,
                 transition: (
                     from, machine.state.rawValue,
-                    Store.TransitionChanges(lastError: .some(machine.lastError), machine: .some(encode(machine.memory)))
+                    Store.TransitionChanges(lastError: .some(machine.lastError), machine: .some(machine.memory.stored))
                 ), message: message, at: now())
             report.transitions.append("\(promotion.id): \(from) → \(machine.state.rawValue)")
         }
@@ -235,20 +231,20 @@ public actor PromotionEngine {
     func machine(for promotion: PromotionRecord) -> PromotionStateMachine {
         let settings = configuration.settings(promotion.target)
         let state = PromotionStateMachine.State(rawValue: promotion.state) ?? .failed
-        let memory =
-            promotion.machine.flatMap {
-                try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data($0.utf8))
-            }
-            ?? PromotionStateMachine.Memory()
+        let memory = PromotionStateMachine.Memory(stored: promotion.machine) ?? PromotionStateMachine.Memory()
         return PromotionStateMachine(
             state: state, memory: memory, policy: settings.policy,
             destructiveNeedsExplicitApproval: settings.destructiveNeedsExplicitApproval)
     }
 
-    func encode(_ memory: PromotionStateMachine.Memory) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(memory)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    /// Records what an environment reported: its version and vendor, and the snapshot (stored once, as a delta
+    /// against its previous one). Returns the snapshot's content hash.
+    func record(_ snapshot: Snapshot, of environment: String, at: Date) throws -> String {
+        try store.recordEnvironment(
+            name: environment, url: configuration.settings(environment).url, directusVersion: snapshot.directus,
+            vendor: snapshot.vendor, at: at)
+        return try store.recordObservation(environment: environment, snapshot: snapshot, at: at).snapshotHash
+            ?? snapshot.contentHash
     }
 
     /// Stores a machine's new state (a compare-and-set on the old one) with its memory and an audit event.
@@ -259,7 +255,7 @@ public actor PromotionEngine {
         report: inout TickReport
     ) throws -> PromotionRecord {
         var changes = changes
-        changes.machine = .some(encode(machine.memory))
+        changes.machine = .some(machine.memory.stored)
         if changes.lastError == nil { changes.lastError = .some(machine.lastError) }
         let updated = try store.applyTransition(
             promotionID: promotion.id, from: promotion.state, to: machine.state.rawValue, changes: changes,
@@ -285,5 +281,22 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .noClient(let name): "no connection is configured for environment \(name)"
         case .missingSnapshot(let hash): "the revision snapshot \(hash) is missing from the state database"
         }
+    }
+}
+
+extension PromotionStateMachine.Memory {
+    /// The memory as stored in `promotion.machine` (JSON with sorted keys).
+    var stored: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    /// Reads what `stored` wrote; nil when there is nothing (a promotion that has not moved yet) or it is unreadable.
+    init?(stored: String?) {
+        guard let stored,
+            let memory = try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data(stored.utf8))
+        else { return nil }
+        self = memory
     }
 }

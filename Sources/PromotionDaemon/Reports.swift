@@ -13,9 +13,7 @@ public struct PromotionView: Sendable {
 
     public init(_ record: PromotionRecord, store: Store, configuration: DaemonConfiguration?) throws {
         self.record = record
-        let memory = record.machine.flatMap {
-            try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data($0.utf8))
-        }
+        let memory = PromotionStateMachine.Memory(stored: record.machine)
         approvers = memory?.approvers ?? []
         requiredApprovals = configuration?.environments.first { $0.name == record.target }?.approval.requiredApprovals
         diff = try record.diffID.flatMap { try store.diff(id: $0) }
