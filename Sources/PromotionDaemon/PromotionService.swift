@@ -130,15 +130,10 @@ public final class PromotionService: Service, Sendable {
                     if case .reload = reason {
                         self.notifier.reloading()
                         if let reloaded = reload(current: configuration) {
-                            configuration = reloaded.0
-                            engine = reloaded.1
+                            configuration = reloaded.configuration
+                            engine = reloaded.engine
                             current.value = configuration
-                            if let webhooks = try? WebhookNotifier(
-                                webhooks: configuration.webhooks, store: store, httpClient: httpClient,
-                                configuration: configuration, now: now, logger: logger)
-                            {
-                                await notifier.replace(webhooks)
-                            }
+                            await notifier.replace(reloaded.webhooks)
                         }
                         self.notifier.ready(status: "configuration reloaded")
                     }
@@ -153,7 +148,9 @@ public final class PromotionService: Service, Sendable {
     }
 
     /// Reads the configuration again; keeps the running one when the new one is bad.
-    func reload(current: DaemonConfiguration) -> (DaemonConfiguration, PromotionEngine)? {
+    func reload(
+        current: DaemonConfiguration
+    ) -> (configuration: DaemonConfiguration, engine: PromotionEngine, webhooks: WebhookNotifier)? {
         do {
             let (configuration, warnings) = try ConfigurationReader.load(path: configurationPath)
             for warning in warnings { logger.warning("\(warning)") }
@@ -162,8 +159,9 @@ public final class PromotionService: Service, Sendable {
                     reason: "state_directory changed (\(current.stateDirectory) → \(configuration.stateDirectory)); "
                         + "that needs a restart")
             }
-            _ = try WebhookNotifier(
-                webhooks: configuration.webhooks, store: store, httpClient: httpClient, now: now, logger: logger)
+            let webhooks = try WebhookNotifier(
+                webhooks: configuration.webhooks, store: store, httpClient: httpClient, configuration: configuration,
+                now: now, logger: logger)
             let engine = try Self.makeEngine(
                 configuration, store: store, httpClient: httpClient, logger: logger, now: now, metrics: metrics)
             logger.notice(
@@ -172,7 +170,7 @@ public final class PromotionService: Service, Sendable {
             _ = try? store.appendEvent(
                 kind: "config.reloaded", actor: PromotionEngine.actor,
                 message: "configuration reloaded from \(configurationPath)", at: now())
-            return (configuration, engine)
+            return (configuration, engine, webhooks)
         } catch {
             logger.error("the new configuration is refused; the running one is kept:\n\(error)")
             _ = try? store.appendEvent(
