@@ -73,7 +73,7 @@ extension PromotionEngine {
                 if upstream != configuration.pipeline.source, soak > .zero,
                     let appliedAt = try store.promotion(revisionID: promotion.revisionID, target: upstream)?.updatedAt
                 {
-                    let ready = appliedAt.addingTimeInterval(Self.seconds(soak))
+                    let ready = appliedAt.addingTimeInterval(soak.seconds)
                     if now() < ready {
                         try noteWaiting(
                             promotion,
@@ -152,10 +152,6 @@ extension PromotionEngine {
         {
             logger.notice("\(reason)", metadata: ["promotion": "\(promotion.id)"])
         }
-    }
-
-    static func seconds(_ duration: Duration) -> TimeInterval {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
     /// What the machine decided, for the audit message.

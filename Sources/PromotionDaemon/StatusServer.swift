@@ -1,3 +1,4 @@
+import DirectusClient
 import DirectusSchema
 import Foundation
 import NIOCore
@@ -146,7 +147,7 @@ public struct StatusServer: Sendable {
 
     /// Why the daemon is not healthy: environments without a recent successful poll.
     public static func health(store: Store, configuration: DaemonConfiguration, now: Date) -> [String] {
-        let window = max(1, 3 * PromotionEngine.seconds(configuration.pollInterval))
+        let window = max(1, 3 * configuration.pollInterval.seconds)
         var problems: [String] = []
         for environment in configuration.environments {
             let last = try? store.latestSuccessfulObservation(environment: environment.name)

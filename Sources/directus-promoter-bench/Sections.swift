@@ -40,17 +40,13 @@ let sharedDirectory: URL = {
         .appendingPathComponent("shared")
 }()
 
-func seconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-}
-
 /// Median wall time of `runs` calls, in seconds.
 func medianSeconds(runs: Int, _ body: () throws -> Void) rethrows -> Double {
     var timings: [Double] = []
     for _ in 0..<max(1, runs) {
         let start = ContinuousClock.now
         try body()
-        timings.append(seconds(ContinuousClock.now - start))
+        timings.append((ContinuousClock.now - start).seconds)
     }
     return timings.sorted()[timings.count / 2]
 }
@@ -235,7 +231,7 @@ func pollBenchmark(scale: Scale, generated: Snapshot) async throws -> [String] {
             let polled = try await client.snapshot()
             let result = try store.recordObservation(environment: "development", snapshot: polled, at: Date())
             precondition(!result.changed)
-            walls.append(seconds(ContinuousClock.now - start))
+            walls.append((ContinuousClock.now - start).seconds)
             cpus.append(cpuSeconds() - cpu)
         }
         let wall = walls.sorted()[walls.count / 2]

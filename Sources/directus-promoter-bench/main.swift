@@ -1,3 +1,4 @@
+import DirectusClient
 import DirectusSchema
 import Foundation
 import PromotionStore
@@ -99,7 +100,7 @@ func storeBenchmark() throws -> [String] {
     let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
     return [
         "Store: 100,000 promotions and \(try store.eventCount()) events (filled in "
-            + String(format: "%.1f s", Double(fill.components.seconds) + Double(fill.components.attoseconds) / 1e18)
+            + String(format: "%.1f s", fill.seconds)
             + "), database \(size / (1 << 20)) MiB.",
         "",
         "| Query | Median of 25 |",

@@ -114,8 +114,7 @@ func pokeDaemon(stateDirectory: String) -> Bool {
 /// Reads `--since`: an ISO 8601 date or time, or a span back from now (`90m`, `12h`, `7d`).
 func parseSince(_ text: String, now: Date) throws -> Date {
     if let span = ConfigurationReader.parseDuration(text) {
-        let seconds = Double(span.components.seconds) + Double(span.components.attoseconds) / 1e18
-        return now.addingTimeInterval(-seconds)
+        return now.addingTimeInterval(-span.seconds)
     }
     let full = ISO8601DateFormatter()
     if let date = full.date(from: text) { return date }
