@@ -109,8 +109,8 @@ public struct StatusServer: Sendable {
         }
     }
 
-    /// The daemon's handler: metrics refreshed from the store, health from each environment's last successful
-    /// poll (recent means within three poll intervals, and at least a second), status as `status --json`.
+    /// The daemon's handler: metrics refreshed from the store, health from each environment's polls
+    /// (`HealthRule`), status as `status --json`.
     public static func daemonHandler(
         store: Store, configuration: @escaping @Sendable () -> DaemonConfiguration, metrics: DaemonMetrics,
         now: @escaping @Sendable () -> Date
@@ -145,24 +145,17 @@ public struct StatusServer: Sendable {
         }
     }
 
-    /// Why the daemon is not healthy: environments without a recent successful poll.
+    /// Why the daemon is not healthy: one line per environment that `HealthRule` finds failing or stalled.
     public static func health(store: Store, configuration: DaemonConfiguration, now: Date) -> [String] {
-        let window = max(1, 3 * configuration.pollInterval.seconds)
-        var problems: [String] = []
-        for environment in configuration.environments {
-            let last = try? store.latestSuccessfulObservation(environment: environment.name)
-            guard let last else {
-                problems.append("\(environment.name): never polled successfully")
-                continue
-            }
-            let age = now.timeIntervalSince(last.observedAt)
-            if age > window {
-                let error = (try? store.latestObservation(environment: environment.name))?.error
-                problems.append(
-                    "\(environment.name): last successful poll \(Int(age)) s ago"
-                        + (error.map { " (\($0))" } ?? ""))
-            }
+        let rule = HealthRule(pollInterval: configuration.pollInterval)
+        return configuration.environments.compactMap { environment in
+            let latest = try? store.latestObservation(environment: environment.name)
+            let success =
+                latest?.error == nil
+                ? latest : try? store.latestSuccessfulObservation(environment: environment.name)
+            return rule.problem(
+                environment: environment.name, latestAt: latest?.observedAt, latestError: latest?.error,
+                lastSuccessAt: success?.observedAt, now: now)
         }
-        return problems
     }
 }
