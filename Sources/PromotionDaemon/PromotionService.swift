@@ -93,6 +93,12 @@ public final class PromotionService: Service, Sendable {
                     }
                 }
             }
+            // STOPPING=1 goes out as soon as the shutdown is asked for (the step in progress, an apply say, may take
+            // a while yet), or when the loop ends on its own; once either way.
+            let stopping = Once()
+            let announceStopping = { @Sendable [notifier = self.notifier] in
+                stopping.run { notifier.stopping(status: "stopping after the step in progress") }
+            }
             await withGracefulShutdownHandler {
                 var iterator = wakes.makeAsyncIterator()
                 var generation = 0
@@ -139,9 +145,10 @@ public final class PromotionService: Service, Sendable {
                     }
                 }
             } onGracefulShutdown: {
+                announceStopping()
                 wake.finish()
             }
-            self.notifier.stopping()
+            announceStopping()
             logger.notice("stopped")
             group.cancelAll()
         }
@@ -249,6 +256,20 @@ final class CurrentConfiguration: @unchecked Sendable {
     var value: DaemonConfiguration {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
+    }
+}
+
+/// Runs its body the first time `run` is called, never again.
+final class Once: @unchecked Sendable {
+    private let lock = NSLock()
+    private var done = false
+
+    func run(_ body: () -> Void) {
+        let first = lock.withLock {
+            defer { done = true }
+            return !done
+        }
+        if first { body() }
     }
 }
 

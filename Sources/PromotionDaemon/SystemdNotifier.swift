@@ -66,7 +66,9 @@ public struct SystemdNotifier: Sendable {
         let microseconds = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
         send("RELOADING=1\nMONOTONIC_USEC=\(microseconds)")
     }
-    public func stopping() { send("STOPPING=1") }
+    public func stopping(status: String? = nil) {
+        send("STOPPING=1" + (status.map { "\nSTATUS=\(Self.oneLine($0))" } ?? ""))
+    }
     public func watchdog() { send("WATCHDOG=1") }
 
     static func oneLine(_ text: String) -> String {

@@ -165,8 +165,13 @@ final class NotifySocket: @unchecked Sendable {
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    /// The messages received until `timeout` seconds pass or `until` is satisfied.
-    func receive(timeout: Double, until: ([String]) -> Bool) -> [String] {
+    /// The messages received until `timeout` seconds pass or `until` is satisfied (on a thread of its own: the
+    /// wait blocks).
+    func receive(timeout: Double, until: @escaping @Sendable ([String]) -> Bool) async throws -> [String] {
+        try await offThePool { self.receiveBlocking(timeout: timeout, until: until) }
+    }
+
+    private func receiveBlocking(timeout: Double, until: ([String]) -> Bool) -> [String] {
         var messages: [String] = []
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 4096)

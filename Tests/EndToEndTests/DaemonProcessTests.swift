@@ -129,15 +129,15 @@ struct DaemonProcessTests {
                 "NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000",
             ])
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-            let messages = socket.receive(timeout: 15) { received in
+            let messages = try await socket.receive(timeout: 15) { received in
                 received.contains { $0.hasPrefix("READY=1") } && received.contains("WATCHDOG=1")
             }
             let ready = try #require(messages.first { $0.hasPrefix("READY=1") })
             #expect(ready.contains("\nSTATUS=revision 1 · staging"))
             #expect(messages.contains("WATCHDOG=1"))
             kill(daemon.processIdentifier, SIGTERM)
-            let stopping = socket.receive(timeout: 10) { $0.contains("STOPPING=1") }
-            #expect(stopping.contains("STOPPING=1"))
+            let stopping = try await socket.receive(timeout: 10) { $0.contains { $0.hasPrefix("STOPPING=1") } }
+            #expect(stopping.contains("STOPPING=1\nSTATUS=stopping after the step in progress"), "\(stopping)")
             #expect(try await stop(daemon) == 0)
         }
     }

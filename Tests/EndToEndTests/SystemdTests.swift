@@ -154,22 +154,24 @@ struct SystemdTests {
             process.standardOutput = FileHandle.nullDevice
             try process.run()
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-            let ready = socket.receive(timeout: 20) { $0.contains { $0.hasPrefix("READY=1") } }
+            let ready = try await socket.receive(timeout: 20) { $0.contains { $0.hasPrefix("READY=1") } }
             #expect(ready.contains { $0.hasPrefix("READY=1") }, "\(ready)")
             #expect(try await eventually(20) { h.latest("staging")?.state == "applied" }, "it serves")
 
             // ExecReload= sends SIGHUP.
             kill(process.processIdentifier, SIGHUP)
-            let reloading = socket.receive(timeout: 10) { $0.contains { $0.hasPrefix("RELOADING=1") } }
+            let reloading = try await socket.receive(timeout: 10) { $0.contains { $0.hasPrefix("RELOADING=1") } }
             #expect(reloading.contains { $0.hasPrefix("RELOADING=1") })
             // systemctl stop sends SIGTERM.
             kill(process.processIdentifier, SIGTERM)
-            let stopping = socket.receive(timeout: 10) { $0.contains("STOPPING=1") }
-            #expect(stopping.contains("STOPPING=1"))
+            let stopping = try await socket.receive(timeout: 10) { $0.contains { $0.hasPrefix("STOPPING=1") } }
+            #expect(stopping.contains("STOPPING=1\nSTATUS=stopping after the step in progress"), "\(stopping)")
             let output = try await offThePool {
                 String(decoding: log.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             }
             #expect(try await stop(process) == 0)
+            let afterwards = try await socket.receive(timeout: 0.3) { _ in false }
+            #expect(!afterwards.contains { $0.hasPrefix("STOPPING=1") }, "STOPPING=1 is sent once")
             // journald format: a syslog priority prefix, no timestamp; never the token.
             let lines = output.split(separator: "\n")
             #expect(!lines.isEmpty)
