@@ -11,6 +11,12 @@ public struct JSONNumber: Sendable, Hashable, CustomStringConvertible {
         self.doubleValue = Double(text) ?? .nan
     }
 
+    /// A number whose text is known to denote `value` exactly (the parser's integers).
+    init(text: String, exactly value: Double) {
+        self.text = text
+        self.doubleValue = value
+    }
+
     public init(_ value: Int) {
         self.text = String(value)
         self.doubleValue = Double(value)

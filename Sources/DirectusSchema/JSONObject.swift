@@ -89,13 +89,10 @@ public struct JSONObject: Sendable, RandomAccessCollection {
         indexKeyCount = indexKeys.count
     }
 
-    /// Appends an entry known to be new and in order; used by the parser's fast path.
-    mutating func appendUnchecked(_ key: String, _ value: JSONValue) {
-        if Self.arrayIndexValue(key) != nil {
-            set(value, for: key)
-        } else {
-            storage.append((key, value))
-        }
+    /// An object from distinct entries none of which has an array-index key: already in JavaScript's order.
+    init(ordered entries: [Element]) {
+        storage = entries
+        indexKeyCount = 0
     }
 
     @discardableResult
@@ -140,7 +137,31 @@ extension JSONValue {
 }
 
 /// JavaScript's default string comparison: lexicographic by UTF-16 code units.
+///
+/// UTF-8 byte order is code point order, which is UTF-16 order except between U+E000…U+FFFF and the supplementary
+/// planes (UTF-16 puts surrogates first); so the bytes decide unless the first difference involves a lead byte of
+/// those ranges (0xEE and above), where the UTF-16 comparison is made.
 public func jsStringLess(_ a: String, _ b: String) -> Bool {
+    var a = a
+    var b = b
+    let decided: Bool? = a.withUTF8 { left in
+        b.withUTF8 { right in
+            let common = min(left.count, right.count)
+            var index = 0
+            while index < common {
+                let x = left[index]
+                let y = right[index]
+                if x != y { return x < 0xEE && y < 0xEE ? x < y : nil }
+                index += 1
+            }
+            return left.count < right.count
+        }
+    }
+    if let decided { return decided }
+    return utf16Less(a, b)
+}
+
+private func utf16Less(_ a: String, _ b: String) -> Bool {
     var left = a.utf16.makeIterator()
     var right = b.utf16.makeIterator()
     while true {

@@ -9,6 +9,28 @@ public struct JSONParser {
         public let line: Int
         public let column: Int
         public var description: String { "\(message) at line \(line), column \(column)" }
+
+        /// An error at `offset` in `bytes`, with its line and column (columns count characters, not bytes).
+        init(message: String, bytes: [UInt8], offset: Int) {
+            let position = min(offset, bytes.count)
+            var line = 1
+            var lineStart = 0
+            for i in 0..<position where bytes[i] == 0x0A {
+                line += 1
+                lineStart = i + 1
+            }
+            let column = bytes[lineStart..<position].reduce(1) { count, byte in
+                (byte & 0xC0) == 0x80 ? count : count + 1
+            }
+            self.init(message: message, offset: position, line: line, column: column)
+        }
+
+        init(message: String, offset: Int, line: Int, column: Int) {
+            self.message = message
+            self.offset = offset
+            self.line = line
+            self.column = column
+        }
     }
 
     /// Deeper nesting than this is rejected instead of exhausting the stack.
@@ -17,6 +39,11 @@ public struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
+    /// Strings of 16 to 64 bytes seen so far, by a hash of their bytes: a snapshot repeats the same keys and names
+    /// thousands of times, and a repeated one shares the first one's storage instead of allocating its own.
+    /// (Shorter strings are stored inline by Swift and never allocate.)
+    private var interned: [String?] = Array(repeating: nil, count: JSONParser.internSlots)
+    private static let internSlots = 4096
 
     /// Parses one JSON document; surrounding white space is allowed, anything else after it is an error.
     public static func parse(_ bytes: [UInt8]) throws(SyntaxError) -> JSONValue {
@@ -57,13 +84,15 @@ public struct JSONParser {
     private mutating func parseObject() throws(SyntaxError) -> JSONValue {
         try enter()
         index += 1
-        var object = JSONObject()
-        var seen = Set<String>()
+        var entries: [JSONObject.Element] = []
+        var hasIndexKey = false
+        // Duplicate keys are rare: small objects look for one by scanning, large ones keep a set.
+        var seen: Set<String>?
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object(JSONObject())
         }
         while true {
             skipWhitespace()
@@ -74,10 +103,18 @@ public struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            if seen.insert(key).inserted {
-                object.appendUnchecked(key, value)
+            if entries.count == 16 { seen = Set(entries.map(\.key)) }
+            let isNew: Bool
+            if seen != nil {
+                isNew = seen!.insert(key).inserted
             } else {
-                object.set(value, for: key)
+                isNew = !entries.contains { $0.key == key }
+            }
+            if isNew {
+                if !hasIndexKey, JSONObject.arrayIndexValue(key) != nil { hasIndexKey = true }
+                entries.append((key, value))
+            } else if let position = entries.firstIndex(where: { $0.key == key }) {
+                entries[position].value = value
             }
             skipWhitespace()
             switch peek() {
@@ -85,7 +122,7 @@ public struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
-                return .object(object)
+                return .object(hasIndexKey ? JSONObject(distinctEntries: entries) : JSONObject(ordered: entries))
             default: throw error("Expected ',' or '}' in object")
             }
         }
@@ -127,13 +164,15 @@ public struct JSONParser {
         index += 1  // opening quote
         let start = index
         // Fast path: no escapes.
+        var hash: UInt32 = 2_166_136_261
         while index < bytes.count {
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let string = decodeUTF8(start, index)
+                let string = intern(start, index, hash: hash)
                 index += 1
                 return string
             }
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
             if byte == UInt8(ascii: "\\") { break }
             if byte < 0x20 { throw error("Unescaped control character in string") }
             index += 1
@@ -207,6 +246,24 @@ public struct JSONParser {
         return value
     }
 
+    /// The string of `bytes[start..<end]` (no escapes), shared with an earlier equal one when there is one.
+    private mutating func intern(_ start: Int, _ end: Int, hash: UInt32) -> String {
+        let length = end - start
+        guard length >= 16 && length <= 64 else { return decodeUTF8(start, end) }
+        let slot = Int(hash % UInt32(Self.internSlots))
+        if let candidate = interned[slot], candidate.utf8.count == length {
+            let same = bytes.withUnsafeBufferPointer { buffer in
+                candidate.utf8.withContiguousStorageIfAvailable { stored in
+                    stored.elementsEqual(UnsafeBufferPointer(rebasing: buffer[start..<end]))
+                }
+            }
+            if same == true { return candidate }
+        }
+        let string = decodeUTF8(start, end)
+        interned[slot] = string
+        return string
+    }
+
     private func decodeUTF8(_ start: Int, _ end: Int) -> String {
         bytes.withUnsafeBufferPointer { buffer in
             String(decoding: UnsafeBufferPointer(rebasing: buffer[start..<end]), as: UTF8.self)
@@ -221,13 +278,25 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws(SyntaxError) -> JSONNumber {
         let start = index
-        if peek() == UInt8(ascii: "-") { index += 1 }
+        let negative = peek() == UInt8(ascii: "-")
+        if negative { index += 1 }
         guard let first = peek(), isDigit(first) else { throw error("Invalid number") }
+        var integer: Int64 = 0
         if first == UInt8(ascii: "0") {
             index += 1
             if let next = peek(), isDigit(next) { throw error("Leading zeros are not allowed in numbers") }
         } else {
-            while let byte = peek(), isDigit(byte) { index += 1 }
+            while let byte = peek(), isDigit(byte) {
+                integer = integer &* 10 &+ Int64(byte - 0x30)
+                index += 1
+            }
+        }
+        // Integers of up to 15 digits are exact doubles: no need for the general conversion.
+        let digits = index - start - (negative ? 1 : 0)
+        if digits <= 15, let byte = peek(), byte != UInt8(ascii: "."), byte != UInt8(ascii: "e"),
+            byte != UInt8(ascii: "E")
+        {
+            return JSONNumber(text: decodeUTF8(start, index), exactly: negative ? -Double(integer) : Double(integer))
         }
         if peek() == UInt8(ascii: ".") {
             index += 1
@@ -278,17 +347,6 @@ public struct JSONParser {
     }
 
     private func error(_ message: String) -> SyntaxError {
-        let position = min(index, bytes.count)
-        var line = 1
-        var lineStart = 0
-        for i in 0..<position where bytes[i] == 0x0A {
-            line += 1
-            lineStart = i + 1
-        }
-        // Columns count characters, not bytes.
-        let column = bytes[lineStart..<position].reduce(1) { count, byte in
-            (byte & 0xC0) == 0x80 ? count : count + 1
-        }
-        return SyntaxError(message: message, offset: position, line: line, column: column)
+        SyntaxError(message: message, bytes: bytes, offset: index)
     }
 }

@@ -46,25 +46,31 @@ public enum Sanitizer {
     static func pick(_ value: JSONValue, _ paths: [[String]]) -> JSONValue {
         guard case .object(let source) = value else { return .object(JSONObject()) }
         // Top-level keys in order of first appearance among the paths, each with its picked value or the
-        // nested keys picked under it. The paths name each key once, so entries are distinct.
-        var order: [String] = []
-        var whole: [String: JSONValue] = [:]
-        var nestedEntries: [String: [JSONObject.Element]] = [:]
+        // nested keys picked under it. The paths name each key once, so entries are distinct. A handful of
+        // top-level keys: a linear search beats hashing.
+        var picked: [(key: String, whole: JSONValue?, nested: [JSONObject.Element])] = []
+        picked.reserveCapacity(6)
         for path in paths {
             guard let first = source[path[0]] else { continue }
             if path.count == 1 {
-                if whole[path[0]] == nil && nestedEntries[path[0]] == nil { order.append(path[0]) }
-                whole[path[0]] = first
+                if let position = picked.firstIndex(where: { $0.key == path[0] }) {
+                    picked[position].whole = first
+                } else {
+                    picked.append((path[0], first, []))
+                }
                 continue
             }
             // `hasIn` through a nested object; null, primitives and arrays have none of these keys.
             guard case .object(let nested) = first, let leaf = nested[path[1]] else { continue }
-            if whole[path[0]] == nil && nestedEntries[path[0]] == nil { order.append(path[0]) }
-            nestedEntries[path[0], default: []].append((path[1], leaf))
+            if let position = picked.firstIndex(where: { $0.key == path[0] }) {
+                picked[position].nested.append((path[1], leaf))
+            } else {
+                picked.append((path[0], nil, [(path[1], leaf)]))
+            }
         }
-        let entries: [JSONObject.Element] = order.map { key in
-            if let nested = nestedEntries[key] { return (key, .object(JSONObject(distinctEntries: nested))) }
-            return (key, whole[key]!)
+        let entries: [JSONObject.Element] = picked.map { entry in
+            if !entry.nested.isEmpty { return (entry.key, .object(JSONObject(distinctEntries: entry.nested))) }
+            return (entry.key, entry.whole!)
         }
         return .object(JSONObject(distinctEntries: entries))
     }

@@ -172,24 +172,36 @@ struct IdentityIndex {
         }
     }
 
-    private let keys: [String]
-    private var positions: [[Atom]: Int] = [:]
+    /// An identity of one or two keys (a second key absent from an index of one key is `.absent` throughout).
+    struct Identity: Hashable {
+        var first: Atom
+        var second: Atom
+    }
+
+    private let first: String
+    private let second: String?
+    private var positions: [Identity: Int] = [:]
 
     init(_ items: [JSONValue], keys: [String]) {
-        self.keys = keys
+        precondition(keys.count == 1 || keys.count == 2, "identities have one or two keys")
+        first = keys[0]
+        second = keys.count == 2 ? keys[1] : nil
+        positions.reserveCapacity(items.count)
         for (position, item) in items.enumerated() {
             guard let identity = identity(of: item), positions[identity] == nil else { continue }
             positions[identity] = position
         }
     }
 
-    private func identity(of item: JSONValue) -> [Atom]? {
-        var atoms: [Atom] = []
-        for key in keys {
-            guard let atom = Atom(item[key]) else { return nil }
-            atoms.append(atom)
+    private func identity(of item: JSONValue) -> Identity? {
+        guard case .object(let object) = item else {
+            // A non-object has no keys: every one of them is absent.
+            return Identity(first: .absent, second: .absent)
         }
-        return atoms
+        guard let a = Atom(object[first]) else { return nil }
+        guard let second else { return Identity(first: a, second: .absent) }
+        guard let b = Atom(object[second]) else { return nil }
+        return Identity(first: a, second: b)
     }
 
     /// The position of the first item whose identity equals `item`'s.

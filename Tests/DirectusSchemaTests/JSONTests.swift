@@ -15,14 +15,49 @@ struct JSONTests {
         #expect(value.jsonString == #"{"a":3,"b":2}"#)
     }
 
+    @Test("a repeated key in a large object (the parser switches to a set past 16 keys), and long keys shared")
+    func repeatedKeyInLargeObject() throws {
+        let keys = (0..<40).map { "a_long_key_name_number_\($0)" }
+        let text = "{" + keys.map { "\"\($0)\":1" }.joined(separator: ",") + ",\"\(keys[3])\":2,\"\(keys[30])\":3}"
+        let object = try #require(try JSONParser.parse(text).objectValue)
+        #expect(object.keys == keys)
+        #expect(object[keys[3]] == 2)
+        #expect(object[keys[30]] == 3)
+        let many = try JSONParser.parse(
+            "[" + Array(repeating: #"{"a_long_key_name_number_1":"x"}"#, count: 3).joined(separator: ",") + "]")
+        #expect(
+            many.jsonString == "["
+                + Array(repeating: #"{"a_long_key_name_number_1":"x"}"#, count: 3).joined(separator: ",") + "]")
+    }
+
+    @Test("JavaScript string order (UTF-16) on ASCII, accents, the private use area and emoji")
+    func javaScriptStringOrder() {
+        let samples = [
+            "", "a", "b", "ab", "a_b", "A", "Z", "é", "e\u{301}", "\u{E000}", "\u{FFFD}", "\u{FF21}", "😀", "😀a",
+            "\u{10000}",
+            "a😀", "a\u{E000}", "中文", "中", "\u{7F}", "~", "zz", "\u{800}",
+        ]
+        for a in samples {
+            for b in samples {
+                let expected = Array(a.utf16).lexicographicallyPrecedes(Array(b.utf16))
+                #expect(jsStringLess(a, b) == expected, "\(a) < \(b)")
+            }
+        }
+    }
+
     @Test("numbers keep their text and compare by value")
     func numbers() throws {
-        let value = try JSONParser.parse("[1.50, 1.5, 1e3, 1000, -0, 0]")
-        #expect(value.jsonString == "[1.50,1.5,1e3,1000,-0,0]")
+        let value = try JSONParser.parse("[1.50, 1.5, 1e3, 1000, -0, 0, 123456789012345, 1234567890123456789]")
+        #expect(value.jsonString == "[1.50,1.5,1e3,1000,-0,0,123456789012345,1234567890123456789]")
         let array = try #require(value.arrayValue)
         #expect(array[0] == array[1])
         #expect(array[2] == array[3])
-        #expect(JSONWriter(numberStyle: .javaScript).string(value) == "[1.5,1.5,1000,1000,0,0]")
+        #expect(array[4].numberValue?.doubleValue.sign == .minus, "-0 is minus zero, as in JavaScript")
+        #expect(array[6].numberValue?.doubleValue == 123_456_789_012_345)
+        #expect(array[7].numberValue?.doubleValue == Double("1234567890123456789"))
+        #expect(
+            JSONWriter(numberStyle: .javaScript).string(value)
+                == "[1.5,1.5,1000,1000,0,0,123456789012345,1234567890123456800]")
     }
 
     @Test(
