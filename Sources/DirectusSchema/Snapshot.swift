@@ -86,6 +86,11 @@ public struct Snapshot: Sendable, Hashable {
     public var contentHash: String {
         SHA256.hash(data: canonicalJSON).hexString
     }
+
+    /// SHA-256 (lower-case hex) of some bytes, as history writes every hash.
+    public static func sha256(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).hexString
+    }
 }
 
 extension Sequence where Element == UInt8 {
@@ -103,4 +108,37 @@ extension Sequence where Element == UInt8 {
 
 extension Digest {
     var hexString: String { Array(self).hexString }
+}
+
+/// A snapshot as an instance sent it, read without building its tree: what history needs to record it (its
+/// content hash, a compact copy in its own key order, the version and vendor it names). A poll that finds a new
+/// schema needs no more; `snapshot()` builds the tree for whoever needs to compare or plan.
+public struct SnapshotDocument: Sendable {
+    /// `Snapshot.contentHash` of the same snapshot.
+    public let contentHash: String
+    /// The snapshot object as compact JSON (`JSONWriter()`'s form when the instance sent compact JSON).
+    public let compactJSON: [UInt8]
+    public let directus: String?
+    public let vendor: String?
+
+    /// The snapshot object at `node` of a parsed body.
+    public init(tape: JSONTape, node: Int) {
+        contentHash = tape.canonicalSHA256(of: node)
+        compactJSON = tape.compactBytes(of: node)
+        directus = tape.member("directus", of: node).flatMap(tape.stringValue)
+        vendor = tape.member("vendor", of: node).flatMap(tape.stringValue)
+    }
+
+    /// A snapshot already parsed.
+    public init(_ snapshot: Snapshot) {
+        contentHash = snapshot.contentHash
+        compactJSON = JSONWriter().bytes(snapshot.json)
+        directus = snapshot.directus
+        vendor = snapshot.vendor
+    }
+
+    /// The snapshot's tree.
+    public func snapshot() throws(JSONParser.SyntaxError) -> Snapshot {
+        Snapshot(root: try JSONParser.parse(compactJSON).objectValue ?? JSONObject())
+    }
 }
