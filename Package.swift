@@ -34,6 +34,7 @@ let package = Package(
         // Pure: pipelines, the promotion state machine, policies.
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "PromotionStore",
             dependencies: [
@@ -67,7 +68,7 @@ let package = Package(
         .target(
             name: "PromotionDaemon",
             dependencies: [
-                "DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient",
+                "DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -22,15 +22,45 @@ extension DirectusClient {
 
     /// `GET /schema/snapshot`, read into the order-preserving parser, refused beyond `maxSnapshotBytes`.
     public func snapshot() async throws(DirectusClientError) -> Snapshot {
-        let answer = try await perform(
-            Call(
-                method: .GET, path: "/schema/snapshot", isIdempotent: true, operation: "snapshot",
-                maxBytes: endpoint.maxSnapshotBytes, extraHeaders: [("Cache-Control", "no-store")]))
+        let answer = try await snapshotAnswer()
         let json = try Self.json(answer, operation: "snapshot", expected: [200])
         guard case .object(let root)? = json["data"] else {
             throw DirectusClientError.malformedResponse(detail: "the snapshot answer has no data object")
         }
         return Snapshot(root: root)
+    }
+
+    /// `GET /schema/snapshot` for a poller that records history: read only as far as it needs.
+    ///
+    /// Directus builds the snapshot from its schema in a fixed order, so an unchanged schema comes back as the same
+    /// bytes: when the body's SHA-256 is `known` (the last body's), the schema is unchanged and nothing is parsed.
+    /// Any other body is read into a `SnapshotDocument` (content hash and compact copy, without building the
+    /// tree): its content may still be the same, as its content hash says.
+    public func snapshot(unlessBodyHash known: String?) async throws(DirectusClientError) -> SnapshotPoll {
+        let answer = try await snapshotAnswer()
+        guard answer.status == 200 else {
+            throw DirectusClientError.classify(status: answer.status, body: answer.body)
+        }
+        let bodyHash = Snapshot.sha256(answer.body)
+        if bodyHash == known { return .unchanged(bodyHash: bodyHash, bytes: answer.body.count) }
+        let tape: JSONTape
+        do {
+            tape = try JSONTape.parse(answer.body)
+        } catch {
+            throw DirectusClientError.malformedResponse(
+                detail: "snapshot answered with invalid JSON (\(error.message))")
+        }
+        guard let data = tape.member("data", of: JSONTape.root), tape.kind(data) == .object else {
+            throw DirectusClientError.malformedResponse(detail: "the snapshot answer has no data object")
+        }
+        return .document(SnapshotDocument(tape: tape, node: data), bodyHash: bodyHash, bytes: answer.body.count)
+    }
+
+    private func snapshotAnswer() async throws(DirectusClientError) -> Answer {
+        try await perform(
+            Call(
+                method: .GET, path: "/schema/snapshot", isIdempotent: true, operation: "snapshot",
+                maxBytes: endpoint.maxSnapshotBytes, extraHeaders: [("Cache-Control", "no-store")]))
     }
 
     /// The instance's Directus version (from `/server/info`) and vendor (from its snapshot header).

@@ -199,15 +199,19 @@ public actor DirectusClient {
         let deadline = NIODeadline.now() + .milliseconds(Int64(endpoint.requestTimeout.seconds * 1000))
         do {
             let response = try await http.execute(request, deadline: deadline)
-            if let length = response.headers["Content-Length"].first.flatMap(Int.init), length > call.maxBytes {
+            let announced = response.headers["Content-Length"].first.flatMap(Int.init)
+            if let announced, announced > call.maxBytes {
                 throw DirectusClientError.responseTooLarge(limit: call.maxBytes)
             }
-            var collected = ByteBuffer()
-            for try await var chunk in response.body {
-                if collected.readableBytes + chunk.readableBytes > call.maxBytes {
+            // Straight into one array of the announced size: a large snapshot is held once, not in a growing
+            // buffer and then a copy.
+            var collected: [UInt8] = []
+            if let announced { collected.reserveCapacity(announced) }
+            for try await chunk in response.body {
+                if collected.count + chunk.readableBytes > call.maxBytes {
                     throw DirectusClientError.responseTooLarge(limit: call.maxBytes)
                 }
-                collected.writeBuffer(&chunk)
+                collected.append(contentsOf: chunk.readableBytesView)
             }
             let status = Int(response.status.code)
             logger.debug(
@@ -218,7 +222,7 @@ public actor DirectusClient {
                 ])
             return Answer(
                 status: status, headers: response.headers,
-                body: collected.readBytes(length: collected.readableBytes) ?? [])
+                body: collected)
         } catch let error as DirectusClientError {
             throw error
         } catch {

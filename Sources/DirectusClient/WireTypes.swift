@@ -49,3 +49,26 @@ public struct PendingDiff: Sendable, Equatable {
     /// The body `/schema/apply` expects: `{hash, diff}`.
     public var applyBody: JSONValue { ["hash": .string(hash), "diff": raw] }
 }
+
+/// What one `GET /schema/snapshot` found (`DirectusClient.snapshot(unlessBodyHash:)`).
+public enum SnapshotPoll: Sendable {
+    /// The body was byte for byte the known one: the schema is unchanged, and nothing was parsed.
+    case unchanged(bodyHash: String, bytes: Int)
+    /// A body not seen last time, read as a document (not parsed into a tree).
+    case document(SnapshotDocument, bodyHash: String, bytes: Int)
+
+    /// SHA-256 (hex) of the answer's body, envelope included.
+    public var bodyHash: String {
+        switch self {
+        case .unchanged(let hash, _), .document(_, let hash, _): hash
+        }
+    }
+
+    /// The size of the body as Directus sent it.
+    public var bytes: Int {
+        switch self {
+        case .unchanged(_, let bytes), .document(_, _, let bytes): bytes
+        }
+    }
+
+}

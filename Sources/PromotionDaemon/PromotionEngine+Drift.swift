@@ -16,16 +16,18 @@ extension PromotionEngine {
             ]).map(\.target))
         for target in configuration.pipeline.targets where !busy.contains(target) {
             if !shouldContinue() { return }
-            let snapshot: Snapshot
+            let poll: SnapshotPoll
             do {
-                snapshot = try await pollSnapshot(target)
+                poll = try await pollSnapshot(target)
             } catch let error as DirectusClientError {
                 _ = try store.recordObservation(environment: target, snapshot: nil, error: "\(error)", at: now())
                 report.problems.append("\(target) cannot be observed: \(error)")
                 continue
             }
             let at = now()
-            let hash = try record(snapshot, of: target, at: at)
+            let observed = try record(poll, of: target, at: at)
+            if case .unchanged = poll { report.unchangedBodies.insert(target) }
+            let hash = observed.hash
             guard let expectation = try store.expectation(environment: target) else {
                 try store.setExpectation(
                     environment: target, snapshotHash: hash, reason: .firstSeen, actor: Self.actor,
@@ -38,7 +40,9 @@ extension PromotionEngine {
                 try store.resolveDrift(environment: target, message: "\(target) is back to its expected schema", at: at)
                 continue
             }
-            guard let expected = try store.snapshot(hash: expectation.snapshotHash) else { continue }
+            guard let expected = try store.snapshot(hash: expectation.snapshotHash),
+                let snapshot = try observed.snapshot(store: store)
+            else { continue }
             switch DriftAssessment.assess(expected: expected, observed: snapshot, ignoring: ignoreRules(for: target)) {
             case .inSync:
                 // Only ignored entities, ordering or formatting differ.

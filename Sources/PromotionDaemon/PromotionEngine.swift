@@ -19,8 +19,14 @@ public actor PromotionEngine {
     let now: @Sendable () -> Date
     let logger: Logger
     let metrics: DaemonMetrics?
-    /// Revision snapshots, by content hash (they never change).
+    /// Revision snapshots parsed during the tick in progress, by content hash; emptied after each tick, so that
+    /// an idle daemon holds no schema in memory.
     var snapshots: [String: Snapshot] = [:]
+    /// Per environment, the SHA-256 of the last snapshot body it sent and the content hash of that snapshot: an
+    /// identical body is an unchanged schema, found without parsing it.
+    var lastBodies: [String: (body: String, content: String)] = [:]
+    /// Whether this tick parsed a snapshot (its memory is handed back to the system at the end of the tick).
+    var parsedSnapshot = false
     var hasRecovered = false
     var shouldContinue: @Sendable () -> Bool = { !Task.isCancelled }
 
@@ -40,18 +46,53 @@ public actor PromotionEngine {
         self.metrics = metrics
     }
 
-    /// Polls an environment's schema, timing it for the metrics.
-    func pollSnapshot(_ environment: String) async throws -> Snapshot {
+    /// What a poll of an environment found: the content hash of its snapshot (recorded in history), and the
+    /// document when its body was new (an unchanged body is not read again).
+    struct Observed {
+        var hash: String
+        var document: SnapshotDocument?
+
+        /// The snapshot's tree: from the document, or from history.
+        func snapshot(store: Store) throws -> Snapshot? {
+            if let document { return try document.snapshot() }
+            return try store.snapshot(hash: hash)
+        }
+    }
+
+    /// Polls an environment's schema, timing it for the metrics. Throws only the client's errors.
+    func pollSnapshot(_ environment: String) async throws -> SnapshotPoll {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let snapshot = try await client(environment).snapshot()
+            let poll = try await client(environment).snapshot(unlessBodyHash: lastBodies[environment]?.body)
             metrics?.poll(environment: environment, duration: clock.now - start, error: nil)
-            metrics?.snapshotSize(environment: environment, bytes: snapshot.canonicalJSON.count)
-            return snapshot
+            metrics?.snapshotSize(environment: environment, bytes: poll.bytes)
+            return poll
         } catch let error as DirectusClientError {
             metrics?.poll(environment: environment, duration: clock.now - start, error: error)
             throw error
+        }
+    }
+
+    /// Records what a poll found; throws only the store's errors.
+    func record(_ poll: SnapshotPoll, of environment: String, at: Date) throws -> Observed {
+        switch poll {
+        case .document(let document, let bodyHash, _):
+            parsedSnapshot = true
+            try store.recordEnvironment(
+                name: environment, url: configuration.settings(environment).url, directusVersion: document.directus,
+                vendor: document.vendor, at: at)
+            let hash =
+                try store.recordObservation(environment: environment, document: document, at: at).snapshotHash
+                ?? document.contentHash
+            lastBodies[environment] = (bodyHash, hash)
+            return Observed(hash: hash, document: document)
+        case .unchanged(let bodyHash, _):
+            guard let known = lastBodies[environment], known.body == bodyHash else {
+                throw EngineError.missingSnapshot(bodyHash)
+            }
+            _ = try store.recordObservation(environment: environment, storedSnapshot: known.content, at: at)
+            return Observed(hash: known.content, document: nil)
         }
     }
 
@@ -66,6 +107,9 @@ public actor PromotionEngine {
         public var transitions: [String] = []
         /// Problems that keep promotions waiting (a target down, a transient error).
         public var problems: [String] = []
+        /// Environments whose snapshot body was byte for byte the last one: recorded as unchanged without being
+        /// read again.
+        public var unchangedBodies: Set<String> = []
     }
 
     /// One reconciliation pass. Never throws: every problem is recorded (audit log, promotion) and reported.
@@ -87,6 +131,11 @@ public actor PromotionEngine {
             let message = "the tick stopped: \(error)"
             logger.error("\(message)")
             report.problems.append(message)
+        }
+        if parsedSnapshot || !snapshots.isEmpty {
+            snapshots = [:]
+            parsedSnapshot = false
+            MemoryRelease.returnFreedMemory()
         }
         return report
     }
@@ -125,9 +174,9 @@ public actor PromotionEngine {
     /// gets a promotion per target.
     func pollSource(_ report: inout TickReport) async throws {
         let source = configuration.pipeline.source
-        let snapshot: Snapshot
+        let poll: SnapshotPoll
         do {
-            snapshot = try await pollSnapshot(source)
+            poll = try await pollSnapshot(source)
         } catch {
             report.sourceError = "\(error)"
             _ = try store.recordObservation(environment: source, snapshot: nil, error: "\(error)", at: now())
@@ -135,9 +184,10 @@ public actor PromotionEngine {
             return
         }
         let at = now()
-        let hash = try record(snapshot, of: source, at: at)
+        let observed = try record(poll, of: source, at: at)
+        if case .unchanged = poll { report.unchangedBodies.insert(source) }
+        let hash = observed.hash
         report.sourceHash = hash
-        snapshots[hash] = snapshot
         let latest = try store.latestRevision(environment: source)
         var revision = latest
         if latest?.snapshotHash != hash {
@@ -240,6 +290,7 @@ public actor PromotionEngine {
     /// Records what an environment reported: its version and vendor, and the snapshot (stored once, as a delta
     /// against its previous one). Returns the snapshot's content hash.
     func record(_ snapshot: Snapshot, of environment: String, at: Date) throws -> String {
+        parsedSnapshot = true
         try store.recordEnvironment(
             name: environment, url: configuration.settings(environment).url, directusVersion: snapshot.directus,
             vendor: snapshot.vendor, at: at)

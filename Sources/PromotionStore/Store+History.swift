@@ -53,14 +53,37 @@ extension Store {
     /// Stores `snapshot` if it is new (content-addressed) and returns its hash. With `base` (the previous snapshot
     /// of the same environment), it is stored as a zstd delta against it: a small edit of a large schema costs a
     /// few hundred bytes.
+    /// What storing a snapshot needs, from a tree or from a document; the compact bytes are made only when the
+    /// snapshot is new.
+    struct Storable {
+        let hash: String
+        let directus: String?
+        let vendor: String?
+        let bytes: () -> [UInt8]
+
+        init(_ snapshot: Snapshot) {
+            hash = snapshot.contentHash
+            directus = snapshot.directus
+            vendor = snapshot.vendor
+            bytes = { JSONWriter().bytes(snapshot.json) }
+        }
+
+        init(_ document: SnapshotDocument) {
+            hash = document.contentHash
+            directus = document.directus
+            vendor = document.vendor
+            bytes = { document.compactJSON }
+        }
+    }
+
     static func storeSnapshot(
-        _ snapshot: Snapshot, in db: Database, at: Date, base: String? = nil
+        _ snapshot: Storable, in db: Database, at: Date, base: String? = nil
     ) throws -> (hash: String, isNew: Bool) {
-        let hash = snapshot.contentHash
+        let hash = snapshot.hash
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
             return (hash, false)
         }
-        let bytes = JSONWriter().bytes(snapshot.json)
+        let bytes = snapshot.bytes()
         var baseHash: String?
         var compressed: [UInt8]
         if let base, try deltaDepth(of: base, in: db) < maxDeltaDepth, let baseBytes = try loadBytes(hash: base, in: db)
@@ -109,7 +132,7 @@ extension Store {
     /// Stores a snapshot (once, however often it is seen) and returns its content hash.
     @discardableResult
     public func recordSnapshot(_ snapshot: Snapshot, at: Date) throws(StoreError) -> String {
-        try write { db in try Self.storeSnapshot(snapshot, in: db, at: at).hash }
+        try write { db in try Self.storeSnapshot(Storable(snapshot), in: db, at: at).hash }
     }
 
     /// The stored snapshot with this content hash.
@@ -161,6 +184,19 @@ extension Store {
     )
         throws(StoreError) -> ObservationResult
     {
+        try recordObservation(environment: environment, storable: snapshot.map(Storable.init), error: error, at: at)
+    }
+
+    /// Records one poll of an environment that returned `document` (stored once, without building its tree).
+    public func recordObservation(
+        environment: String, document: SnapshotDocument, at: Date
+    ) throws(StoreError) -> ObservationResult {
+        try recordObservation(environment: environment, storable: Storable(document), error: nil, at: at)
+    }
+
+    private func recordObservation(
+        environment: String, storable snapshot: Storable?, error: String?, at: Date
+    ) throws(StoreError) -> ObservationResult {
         try write { db in
             let previous = try String.fetchOne(
                 db,
@@ -184,6 +220,33 @@ extension Store {
                     VALUES (?, ?, ?, 'ok', NULL, ?)
                     """, arguments: [environment, Self.seconds(at), stored.hash, changed])
             return ObservationResult(snapshotHash: stored.hash, isNewSnapshot: stored.isNew, changed: changed)
+        }
+    }
+
+    /// Records a poll that returned a snapshot already stored (`hash`): the poller knew the body unchanged
+    /// without parsing it.
+    public func recordObservation(
+        environment: String, storedSnapshot hash: String, at: Date
+    ) throws(StoreError) -> ObservationResult {
+        try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true
+            else { throw StoreError.notFound("snapshot \(hash.prefix(12))") }
+            let previous = try String.fetchOne(
+                db,
+                sql: """
+                    SELECT snapshot_hash FROM observation WHERE environment = ? AND outcome = 'ok'
+                    ORDER BY id DESC LIMIT 1
+                    """, arguments: [environment])
+            let changed = previous != hash
+            try db.execute(
+                sql: """
+                    INSERT INTO observation (environment, observed_at, snapshot_hash, outcome, error, changed)
+                    VALUES (?, ?, ?, 'ok', NULL, ?)
+                    """, arguments: [environment, Self.seconds(at), hash, changed])
+            try db.execute(
+                sql: "UPDATE environment SET last_seen_at = ? WHERE name = ?",
+                arguments: [Self.seconds(at), environment])
+            return ObservationResult(snapshotHash: hash, isNewSnapshot: false, changed: changed)
         }
     }
 

@@ -26,6 +26,38 @@ struct ClientCallTests {
         }
     }
 
+    @Test("a poll for history: a document with the content hash, then unchanged by the body's hash, then new again")
+    func pollForHistory() async throws {
+        let emulator = try makeEmulator()
+        try await withEmulator(emulator) { url in
+            let client = makeClient(url)
+            guard case .document(let document, let bodyHash, let bytes) = try await client.snapshot(unlessBodyHash: nil)
+            else {
+                Issue.record("expected a document")
+                return
+            }
+            let schema = await emulator.schema()
+            #expect(document.contentHash == schema.contentHash)
+            #expect(document.directus == schema.directus)
+            #expect(document.vendor == "postgres")
+            #expect(try document.snapshot() == schema)
+            #expect(bytes > document.compactJSON.count, "the body is the envelope around the snapshot")
+            guard case .unchanged(let again, _) = try await client.snapshot(unlessBodyHash: bodyHash) else {
+                Issue.record("the same body is unchanged")
+                return
+            }
+            #expect(again == bodyHash)
+            await emulator.replaceSchema(withExtraField())
+            guard case .document(let changed, let newHash, _) = try await client.snapshot(unlessBodyHash: bodyHash)
+            else {
+                Issue.record("a changed schema is a new document")
+                return
+            }
+            #expect(newHash != bodyHash)
+            #expect(changed.contentHash == (await emulator.schema()).contentHash)
+        }
+    }
+
     @Test("diff then apply, then in sync; force only as force=true")
     func diffAndApply() async throws {
         let emulator = try makeEmulator()

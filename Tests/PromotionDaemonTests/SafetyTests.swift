@@ -52,6 +52,37 @@ struct SafetyTests {
         }
     }
 
+    @Test("an unchanged body is recognised without reading it again; a changed one is read, and drift still found")
+    func unchangedBodies() async throws {
+        try await withPipeline { h in
+            let engine = try h.engine()
+            let first = await engine.tick()
+            #expect(first.unchangedBodies.isEmpty, "nothing is known after a start")
+            try await settle(h, engine)
+            _ = await engine.tick()  // the first poll of production since the apply changed it
+            let quiet = await engine.tick()
+            #expect(quiet.unchangedBodies == ["development", "staging", "production"])
+            #expect(quiet.newRevision == nil)
+            let hash = try #require(try h.store.latestObservation(environment: "production")?.snapshotHash)
+            #expect(hash == (try h.store.expectation(environment: "production")?.snapshotHash))
+
+            // A change made on production: a new body, read, and drift found against the expectation.
+            let added = await h.production.makeDrift()
+            let drifted = await engine.tick()
+            #expect(!drifted.unchangedBodies.contains("production"))
+            #expect(try h.store.drift(environment: "production")?.summary.contains(added) == true)
+            // The drifted body again: unchanged, and the drift stays recorded once.
+            let again = await engine.tick()
+            #expect(again.unchangedBodies.contains("production"))
+            #expect(try h.store.recentEvents(limit: 100, kind: "drift.detected").count == 1)
+            // The expectation moves under an unchanged body (accepted): judged from history, not from the body.
+            _ = try h.store.acceptDrift(environment: "production", actor: "ops", comment: nil, at: h.now())
+            let accepted = await engine.tick()
+            #expect(accepted.unchangedBodies.contains("production"))
+            #expect(try h.store.drift(environment: "production") == nil)
+        }
+    }
+
     @Test("an upgrade of a target's Directus is recorded as an upgrade, not as drift")
     func upgradeIsNotDrift() async throws {
         try await withPipeline { h in
