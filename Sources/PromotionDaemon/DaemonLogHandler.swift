@@ -47,11 +47,10 @@ public struct DaemonLogHandler: LogHandler {
         case .journal:
             line = "<\(Self.priority(event.level))>\(event.level.rawValue): \(text)\n"
         case .terminal:
-            let time = ISO8601DateFormatter.string(
-                from: Date(), timeZone: .current, formatOptions: [.withTime, .withColonSeparatorInTime])
+            let time = Timestamp.localTime(Date())
             line = "\(time) \(Self.colour(event.level))\(event.level.rawValue)\u{1B}[0m \(text)\n"
         case .plain:
-            let time = ISO8601DateFormatter().string(from: Date())
+            let time = Timestamp.utc(Date())
             line = "\(time) \(event.level.rawValue) \(text)\n"
         }
         FileHandle.standardError.write(Data(line.utf8))

@@ -53,11 +53,7 @@ public struct PromotionView: Sendable {
         return parts.joined(separator: " ")
     }
 
-    public static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
-    }
+    public static func timestamp(_ date: Date) -> String { Timestamp.utc(date) }
 }
 
 /// What `status` shows: each environment, the promotions in flight, recent history, and whether anything needs a

@@ -26,7 +26,11 @@ public enum SnapshotCodec {
         guard let context = ZSTD_createCCtx() else { throw Failure(description: "zstd: cannot create a context") }
         defer { ZSTD_freeCCtx(context) }
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level(forSize: bytes.count, isDelta: base != nil))
-        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 1)
+        // No per-frame checksum and no content size in the frame: the store keeps the size beside each blob and
+        // verifies every snapshot it reads by its content hash, and for a delta of a few bytes these fields are a
+        // good part of the frame.
+        ZSTD_CCtx_setParameter(context, ZSTD_c_checksumFlag, 0)
+        ZSTD_CCtx_setParameter(context, ZSTD_c_contentSizeFlag, 0)
         if let base {
             // A window long enough to reference the whole base.
             let largest = Double(max(base.count, bytes.count, 1))

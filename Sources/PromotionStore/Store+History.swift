@@ -142,10 +142,15 @@ extension Store {
 
     static func loadSnapshot(hash: String, in db: Database) throws -> Snapshot? {
         guard let bytes = try loadBytes(hash: hash, in: db) else { return nil }
-        guard case .object(let root) = try JSONParser.parse(bytes) else {
-            throw StoreError.corrupt("snapshot \(hash) is not an object")
+        guard case .object(let root) = try? JSONParser.parse(bytes) else {
+            throw StoreError.corrupt("snapshot \(hash.prefix(12)) does not read as a JSON object")
         }
-        return Snapshot(root: root)
+        // Every read is checked against the content hash it is stored under (which covers its whole delta chain).
+        let snapshot = Snapshot(root: root)
+        guard snapshot.contentHash == hash else {
+            throw StoreError.corrupt("snapshot \(hash.prefix(12)) does not match its content hash")
+        }
+        return snapshot
     }
 
     /// The stored bytes of a snapshot, following its delta chain.

@@ -199,6 +199,33 @@ struct StoreTests {
         #expect(try store.recentEvents(limit: 5).first?.message == "drift")
     }
 
+    @Test("a stored snapshot that does not match its content hash is reported as damage, not returned")
+    func damagedSnapshot() async throws {
+        let path = temporaryDatabasePath()
+        let store = try Store.open(path: path)
+        let first = try store.recordSnapshot(sampleSnapshot("first"), at: t0)
+        let second = try store.recordSnapshot(sampleSnapshot("second"), at: t0)
+        #expect(try store.snapshot(hash: second)?.contentHash == second)
+        // The second row made to hold the first's bytes (a damaged file, a bad restore).
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        process.arguments = [
+            path,
+            """
+            UPDATE snapshot SET content = (SELECT content FROM snapshot WHERE hash = '\(first)'),
+                size = (SELECT size FROM snapshot WHERE hash = '\(first)'), base_hash = NULL
+            WHERE hash = '\(second)';
+            """,
+        ]
+        try process.run()
+        try await offThePool { process.waitUntilExit() }
+        #expect(process.terminationStatus == 0)
+        #expect(throws: StoreError.corrupt("snapshot \(second.prefix(12)) does not match its content hash")) {
+            try store.snapshot(hash: second)
+        }
+        #expect(try store.snapshot(hash: first)?.contentHash == first)
+    }
+
     @Test("diffs are stored compressed with their classification")
     func diffs() throws {
         let store = try Store.inMemory()
