@@ -16,29 +16,34 @@ import Darwin
 public final class Store: Sendable {
     let writer: any DatabaseWriter
 
-    /// - Parameter migrationLock: a file locked (`flock`) while migrating, so that two processes opening a new
-    ///   database at once (the daemon starting while `status` runs) do not both apply the same migration.
-    private init(writer: any DatabaseWriter, migrationLock: String? = nil) throws(StoreError) {
+    private init(writer: any DatabaseWriter) throws(StoreError) {
         self.writer = writer
-        var descriptor: Int32 = -1
-        if let migrationLock {
-            #if canImport(Glibc)
-            descriptor = Glibc.open(migrationLock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            #else
-            descriptor = Darwin.open(migrationLock, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-            #endif
-            if descriptor >= 0 { flock(descriptor, LOCK_EX) }
-        }
-        defer {
-            if descriptor >= 0 {
-                flock(descriptor, LOCK_UN)
-                close(descriptor)
-            }
-        }
         do {
             try StoreMigrations.migrator.migrate(writer)
         } catch {
             throw StoreError.database("migrating the state database: \(error)")
+        }
+    }
+
+    /// An exclusive `flock` on a file beside the database, held while a process creates, opens (switching it to
+    /// WAL) and migrates it: two processes starting on a new state directory at once (the daemon while `status`
+    /// runs) would otherwise race on the journal mode or apply the same migration twice.
+    struct OpeningLock {
+        private let descriptor: Int32
+
+        init(path: String) {
+            #if canImport(Glibc)
+            descriptor = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            #else
+            descriptor = Darwin.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            #endif
+            if descriptor >= 0 { flock(descriptor, LOCK_EX) }
+        }
+
+        func release() {
+            guard descriptor >= 0 else { return }
+            flock(descriptor, LOCK_UN)
+            close(descriptor)
         }
     }
 
@@ -54,28 +59,31 @@ public final class Store: Sendable {
 
     /// Opens (creating if needed) the database at `path`: the directory is made 0700, the file 0600.
     public static func open(path: String) throws(StoreError) -> Store {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         let manager = FileManager.default
-        do {
-            if !manager.fileExists(atPath: directory) {
+        if !manager.fileExists(atPath: directory) {
+            do {
                 try manager.createDirectory(
                     atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            } catch {
+                throw StoreError.database("preparing \(directory): \(error.localizedDescription)")
             }
-            if !manager.fileExists(atPath: path) {
-                guard manager.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-                    throw StoreError.database("cannot create \(path)")
-                }
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.database("preparing \(directory): \(error.localizedDescription)")
         }
+        let lock = OpeningLock(path: path + ".migrate-lock")
+        defer { lock.release() }
+        // Created 0600 in place, never replaced: FileManager's createFile writes a new file and renames it over the
+        // path, which would pull the file from under another process that has just opened it.
+        #if canImport(Glibc)
+        let descriptor = Glibc.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        #else
+        let descriptor = Darwin.open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600)
+        #endif
+        guard descriptor >= 0 else {
+            throw StoreError.database("cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        close(descriptor)
         do {
-            return try Store(
-                writer: try DatabasePool(path: path, configuration: configuration()),
-                migrationLock: path + ".migrate-lock")
+            return try Store(writer: try DatabasePool(path: path, configuration: configuration()))
         } catch let error as StoreError {
             throw error
         } catch {
