@@ -1,6 +1,6 @@
 # Install directus-promoter as a systemd service.
 #
-#   make                      build the release binary
+#   make                      build the release binary (Swift runtime linked in statically)
 #   sudo make install         binary, unit, example config (never overwritten), completions, man page
 #   sudo make uninstall       remove them again (the configuration and the state are kept)
 #
@@ -22,8 +22,9 @@ CONFDIR = $(DESTDIR)$(SYSCONFDIR)/directus-promoter
 
 all: $(BINARY)
 
+# The Swift runtime and Foundation linked in: the server needs no Swift toolchain, and the daemon maps less code.
 .build/release/directus-promoter: FORCE
-	swift build -c release --product directus-promoter
+	swift build -c release --static-swift-stdlib --product directus-promoter
 
 FORCE:
 

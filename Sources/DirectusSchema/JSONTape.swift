@@ -18,15 +18,33 @@ public struct JSONTape: Sendable {
         case array, object
     }
 
+    /// Twelve bytes per value: where its text starts, its kind and length packed in one word, and for a
+    /// container where its subtree ends.
     struct Node {
         /// Offset of the token; for strings, of the first byte after the opening quote.
         var start: UInt32
-        /// The token's length in bytes (strings: between the quotes; containers: brackets included).
-        var length: UInt32
+        /// The kind in the top three bits; the token's length in bytes in the others (strings: between the quotes;
+        /// containers: brackets included).
+        private var packed: UInt32
         /// Containers: the index of the first node after the container's last descendant.
         var end: UInt32
-        var kind: Kind
+
+        init(start: UInt32, length: UInt32, end: UInt32, kind: Kind) {
+            self.start = start
+            self.packed = UInt32(kind.rawValue) << 29 | length
+            self.end = end
+        }
+
+        var kind: Kind { Kind(rawValue: UInt8(packed >> 29))! }
+
+        var length: UInt32 {
+            get { packed & JSONTape.maximumLength }
+            set { packed = packed & ~JSONTape.maximumLength | newValue }
+        }
     }
+
+    /// The longest text a tape can hold (512 MiB): lengths have 29 bits.
+    public static let maximumLength: UInt32 = (1 << 29) - 1
 
     public let bytes: [UInt8]
     var nodes: [Node]
@@ -42,9 +60,14 @@ public struct JSONTape: Sendable {
 
     // MARK: Parsing
 
+    /// Parses one JSON document of at most `maximumLength` bytes.
     public static func parse(_ bytes: [UInt8]) throws(JSONParser.SyntaxError) -> JSONTape {
+        guard bytes.count <= Int(maximumLength) else {
+            throw JSONParser.SyntaxError(message: "Too large for a tape (512 MiB at most)", bytes: [], offset: 0)
+        }
         var builder = Builder(bytes: bytes)
-        builder.nodes.reserveCapacity(bytes.count / 12)
+        // Snapshots have about one value per ten bytes; capacity not used is never touched, so costs no memory.
+        builder.nodes.reserveCapacity(bytes.count / 6 + 16)
         builder.skipWhitespace()
         try builder.parseValue()
         builder.skipWhitespace()
@@ -468,16 +491,16 @@ public struct JSONTape: Sendable {
         return sink.output
     }
 
-    /// A compact copy of a node in its own key order: its slice of the text when the text has no white space and
-    /// no repeated key, otherwise rewritten.
-    public func compactBytes(of node: Int = root) -> [UInt8] {
+    /// A compact copy of a node in its own key order: its slice of the text (sharing the text's storage) when the
+    /// text has no white space and no repeated key, otherwise rewritten.
+    public func compactBytes(of node: Int = root) -> ArraySlice<UInt8> {
         let n = nodes[node]
         guard hasWhitespace || hasRepeatedKeys(node) else {
             let isString = n.kind == .plainString || n.kind == .escapedString
             let start = Int(n.start) - (isString ? 1 : 0)
-            return Array(bytes[start..<Int(n.start + n.length) + (isString ? 1 : 0)])
+            return bytes[start..<Int(n.start + n.length) + (isString ? 1 : 0)]
         }
-        return JSONWriter().bytes(value(at: node))
+        return JSONWriter().bytes(value(at: node))[...]
     }
 
     private func hasRepeatedKeys(_ node: Int) -> Bool {

@@ -116,8 +116,9 @@ extension Digest {
 public struct SnapshotDocument: Sendable {
     /// `Snapshot.contentHash` of the same snapshot.
     public let contentHash: String
-    /// The snapshot object as compact JSON (`JSONWriter()`'s form when the instance sent compact JSON).
-    public let compactJSON: [UInt8]
+    /// The snapshot object as compact JSON (`JSONWriter()`'s form when the instance sent compact JSON); a slice
+    /// of the body it was read from, not a copy.
+    public let compactJSON: ArraySlice<UInt8>
     public let directus: String?
     public let vendor: String?
 
@@ -132,13 +133,13 @@ public struct SnapshotDocument: Sendable {
     /// A snapshot already parsed.
     public init(_ snapshot: Snapshot) {
         contentHash = snapshot.contentHash
-        compactJSON = JSONWriter().bytes(snapshot.json)
+        compactJSON = JSONWriter().bytes(snapshot.json)[...]
         directus = snapshot.directus
         vendor = snapshot.vendor
     }
 
     /// The snapshot's tree.
     public func snapshot() throws(JSONParser.SyntaxError) -> Snapshot {
-        Snapshot(root: try JSONParser.parse(compactJSON).objectValue ?? JSONObject())
+        Snapshot(root: try JSONParser.parse(Array(compactJSON)).objectValue ?? JSONObject())
     }
 }

@@ -23,6 +23,11 @@ public enum SnapshotCodec {
 
     /// Compresses `bytes`; with `base`, as a delta against it (zstd's reference prefix).
     public static func compress(_ bytes: [UInt8], against base: [UInt8]? = nil) throws(Failure) -> [UInt8] {
+        try compress(bytes[...], against: base)
+    }
+
+    /// Compresses `bytes` (a slice, not copied); with `base`, as a delta against it.
+    public static func compress(_ bytes: ArraySlice<UInt8>, against base: [UInt8]? = nil) throws(Failure) -> [UInt8] {
         guard let context = ZSTD_createCCtx() else { throw Failure(description: "zstd: cannot create a context") }
         defer { ZSTD_freeCCtx(context) }
         ZSTD_CCtx_setParameter(context, ZSTD_c_compressionLevel, level(forSize: bytes.count, isDelta: base != nil))
@@ -39,23 +44,32 @@ public enum SnapshotCodec {
             ZSTD_CCtx_setParameter(context, ZSTD_c_enableLongDistanceMatching, 1)
         }
         let prefix = base ?? []
-        var output = [UInt8](repeating: 0, count: ZSTD_compressBound(bytes.count))
-        let capacity = output.count
-        let written = prefix.withUnsafeBytes { prefixBuffer -> Int in
-            if base != nil {
-                let status = ZSTD_CCtx_refPrefix(context, prefixBuffer.baseAddress, prefixBuffer.count)
-                if ZSTD_isError(status) != 0 { return status }
-            }
-            return bytes.withUnsafeBytes { input in
-                output.withUnsafeMutableBytes { out in
+        // The bound is the input's size and more; output pages never written are never touched, so the buffer is
+        // left uninitialised and costs only what the compressed data fills.
+        let capacity = ZSTD_compressBound(bytes.count)
+        var status = 0
+        let output = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+            status = prefix.withUnsafeBytes { prefixBuffer -> Int in
+                if base != nil {
+                    let status = ZSTD_CCtx_refPrefix(context, prefixBuffer.baseAddress, prefixBuffer.count)
+                    if ZSTD_isError(status) != 0 { return status }
+                }
+                return bytes.withUnsafeBytes { input in
                     ZSTD_compress2(context, out.baseAddress, capacity, input.baseAddress, input.count)
                 }
             }
+            initialized = ZSTD_isError(status) != 0 ? 0 : status
         }
-        if ZSTD_isError(written) != 0 {
-            throw Failure(description: "zstd: \(String(cString: ZSTD_getErrorName(written)))")
+        if ZSTD_isError(status) != 0 {
+            throw Failure(description: "zstd: \(String(cString: ZSTD_getErrorName(status)))")
         }
-        return Array(output.prefix(written))
+        // A copy the size of what was written, so that the large buffer is released.
+        return [UInt8](unsafeUninitializedCapacity: status) { copy, count in
+            output.withUnsafeBufferPointer { source in
+                _ = copy.initialize(from: source)
+            }
+            count = status
+        }
     }
 
     /// Decompresses what `compress` produced (with the same `base` for a delta); `size` is the original length.

@@ -59,13 +59,13 @@ extension Store {
         let hash: String
         let directus: String?
         let vendor: String?
-        let bytes: () -> [UInt8]
+        let bytes: () -> ArraySlice<UInt8>
 
         init(_ snapshot: Snapshot) {
             hash = snapshot.contentHash
             directus = snapshot.directus
             vendor = snapshot.vendor
-            bytes = { JSONWriter().bytes(snapshot.json) }
+            bytes = { JSONWriter().bytes(snapshot.json)[...] }
         }
 
         init(_ document: SnapshotDocument) {
