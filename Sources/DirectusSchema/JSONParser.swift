@@ -298,18 +298,30 @@ public struct JSONParser {
         {
             return JSONNumber(text: decodeUTF8(start, index), exactly: negative ? -Double(integer) : Double(integer))
         }
-        if peek() == UInt8(ascii: ".") {
-            index += 1
-            guard let byte = peek(), isDigit(byte) else { throw error("Expected digits after decimal point") }
-            while let byte = peek(), isDigit(byte) { index += 1 }
-        }
-        if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-            index += 1
-            if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
-            guard let byte = peek(), isDigit(byte) else { throw error("Expected digits in exponent") }
-            while let byte = peek(), isDigit(byte) { index += 1 }
-        }
+        try Self.scanFractionAndExponent(bytes, at: &index)
         return JSONNumber(text: decodeUTF8(start, index))
+    }
+
+    /// Scans the fraction and exponent a number may have after its integer part (RFC 8259), from `index`.
+    static func scanFractionAndExponent(_ bytes: [UInt8], at index: inout Int) throws(SyntaxError) {
+        func digit(_ offset: Int) -> Bool { offset < bytes.count && bytes[offset] >= 0x30 && bytes[offset] <= 0x39 }
+        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard digit(index) else {
+                throw SyntaxError(message: "Expected digits after decimal point", bytes: bytes, offset: index)
+            }
+            while digit(index) { index += 1 }
+        }
+        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+                index += 1
+            }
+            guard digit(index) else {
+                throw SyntaxError(message: "Expected digits in exponent", bytes: bytes, offset: index)
+            }
+            while digit(index) { index += 1 }
+        }
     }
 
     // MARK: Helpers

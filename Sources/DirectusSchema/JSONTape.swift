@@ -194,17 +194,7 @@ public struct JSONTape: Sendable {
             } else {
                 while let byte = peek(), isDigit(byte) { index += 1 }
             }
-            if peek() == UInt8(ascii: ".") {
-                index += 1
-                guard let byte = peek(), isDigit(byte) else { throw error("Expected digits after decimal point") }
-                while let byte = peek(), isDigit(byte) { index += 1 }
-            }
-            if let byte = peek(), byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                index += 1
-                if let sign = peek(), sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { index += 1 }
-                guard let byte = peek(), isDigit(byte) else { throw error("Expected digits in exponent") }
-                while let byte = peek(), isDigit(byte) { index += 1 }
-            }
+            try JSONParser.scanFractionAndExponent(bytes, at: &index)
             nodes.append(Node(start: UInt32(start), length: UInt32(index - start), end: 0, kind: .number))
         }
 
