@@ -22,7 +22,9 @@ public enum YAMLReader {
     public static func read(_ text: String) throws(ReadError) -> JSONValue {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // No tag resolution by Yams (regular expressions per scalar, through ICU): scalars are resolved here,
+            // as js-yaml resolves them.
+            node = try Yams.compose(yaml: text, Resolver.basic)
         } catch {
             throw Self.describe(error)
         }

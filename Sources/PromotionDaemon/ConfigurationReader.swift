@@ -65,7 +65,9 @@ public struct ConfigurationReader {
     public mutating func read(_ text: String) throws(ConfigurationError) -> DaemonConfiguration {
         let root: Node?
         do {
-            root = try Yams.compose(yaml: text)
+            // No tag resolution by Yams (regular expressions per scalar, through ICU): scalars are resolved here,
+            // as js-yaml resolves them.
+            root = try Yams.compose(yaml: text, Resolver.basic)
         } catch let error as YamlError {
             throw ConfigurationError(problems: [Self.problem(file: file, from: error)])
         } catch {
