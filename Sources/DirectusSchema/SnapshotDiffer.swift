@@ -1,3 +1,7 @@
+import Dispatch
+import Foundation
+import Synchronization
+
 /// Directus 11.13–11.17's `getSnapshotDiff(current, after)`, reproduced exactly.
 ///
 /// - Entities match by identity only (`collection`; `collection` + `field`), first match wins, compared with
@@ -10,10 +14,12 @@
 /// - Fields and relations of a collection whose first record is `D` are left out.
 public enum SnapshotDiffer {
     /// The diff turning `current` (the receiving instance) into `after` (the uploaded snapshot).
-    public static func diff(current: Snapshot, after: Snapshot) -> SnapshotDiff {
+    /// - Parameter parallel: large field lists are diffed on all cores (the result is the same); false keeps
+    ///   everything on the calling thread.
+    public static func diff(current: Snapshot, after: Snapshot, parallel: Bool = true) -> SnapshotDiff {
         var result = SnapshotDiff()
         result.collections = diffCollections(current.collections, after.collections)
-        result.fields = diffFields(current.fields, after.fields)
+        result.fields = diffFields(current.fields, after.fields, parallel: parallel)
         result.systemFields = diffSystemFields(current.systemFields, after.systemFields)
         result.relations = diffRelations(current.relations, after.relations)
 
@@ -54,11 +60,28 @@ public enum SnapshotDiffer {
             && (jsStrictEquals(currentType, "alias") || jsStrictEquals(afterType, "alias"))
     }
 
-    private static func diffFields(_ current: [JSONValue], _ after: [JSONValue]) -> [SnapshotDiff.Entry] {
-        let afterIndex = IdentityIndex(after, keys: ["collection", "field"])
-        let currentIndex = IdentityIndex(current, keys: ["collection", "field"])
+    private static func diffFields(
+        _ current: [JSONValue], _ after: [JSONValue], parallel: Bool
+    ) -> [SnapshotDiff.Entry] {
+        let (afterIndex, currentIndex) = Parallel.pair(
+            { IdentityIndex(after, keys: ["collection", "field"]) },
+            { IdentityIndex(current, keys: ["collection", "field"]) },
+            when: parallel && current.count + after.count > 4000)
+        let changed = Parallel.chunks(of: current, when: parallel && current.count > 2000) { items in
+            changedFields(items, after: after, afterIndex: afterIndex)
+        }
+        let created = Parallel.chunks(of: after, when: parallel && after.count > 2000) { items in
+            createdFields(items, current: current, currentIndex: currentIndex)
+        }
+        return changed + created
+    }
+
+    /// The entries of fields of `current` that differ in `after` or are gone from it.
+    private static func changedFields(
+        _ items: ArraySlice<JSONValue>, after: [JSONValue], afterIndex: IdentityIndex
+    ) -> [SnapshotDiff.Entry] {
         var entries: [SnapshotDiff.Entry] = []
-        for item in current {
+        for item in items {
             let match = afterIndex.first(matching: item).map { after[$0] }
             if let match, match == item { continue }
             let schema = item["schema"]?.objectValue
@@ -75,7 +98,15 @@ public enum SnapshotDiffer {
                 entries.append(.init(collection: item["collection"], field: item["field"], diff: records))
             }
         }
-        for item in after {
+        return entries
+    }
+
+    /// The entries of fields of `after` that `current` does not have (or has as another kind: alias or not).
+    private static func createdFields(
+        _ items: ArraySlice<JSONValue>, current: [JSONValue], currentIndex: IdentityIndex
+    ) -> [SnapshotDiff.Entry] {
+        var entries: [SnapshotDiff.Entry] = []
+        for item in items {
             if let position = currentIndex.first(matching: item), !isAliasChange(current[position], item) {
                 continue
             }
@@ -151,9 +182,9 @@ public enum SnapshotDiffer {
 }
 
 /// The first position of each identity in a list, matched as Directus's `find` with `===` matches.
-struct IdentityIndex {
+struct IdentityIndex: Sendable {
     /// A primitive identity value; objects and arrays never match anything under `===`.
-    enum Atom: Hashable {
+    enum Atom: Hashable, Sendable {
         case absent
         case null
         case bool(Bool)
@@ -187,8 +218,10 @@ struct IdentityIndex {
         first = keys[0]
         second = keys.count == 2 ? keys[1] : nil
         positions.reserveCapacity(items.count)
-        for (position, item) in items.enumerated() {
-            guard let identity = identity(of: item), positions[identity] == nil else { continue }
+        // From the last to the first, so that the first position of an identity is the one left: one hash
+        // operation per item.
+        for position in items.indices.reversed() {
+            guard let identity = identity(of: items[position]) else { continue }
             positions[identity] = position
         }
     }
@@ -208,5 +241,43 @@ struct IdentityIndex {
     func first(matching item: JSONValue) -> Int? {
         guard let identity = identity(of: item) else { return nil }
         return positions[identity]
+    }
+}
+
+/// The diff of a large schema on the machine's cores: independent pieces of work run at once, their results kept in
+/// order, so that the output is the one a single thread gives. Small inputs stay on the calling thread.
+enum Parallel {
+    /// `first()` and `second()`, at once when `when` holds.
+    static func pair<A: Sendable, B: Sendable>(
+        _ first: @Sendable () -> A, _ second: @Sendable () -> B, when: Bool
+    ) -> (A, B) {
+        guard when else { return (first(), second()) }
+        let results = Mutex<(A?, B?)>((nil, nil))
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            if index == 0 {
+                let value = first()
+                results.withLock { $0.0 = value }
+            } else {
+                let value = second()
+                results.withLock { $0.1 = value }
+            }
+        }
+        return results.withLock { ($0.0!, $0.1!) }
+    }
+
+    /// `work` on consecutive chunks of `items` (one per core), the results joined in order.
+    static func chunks<T: Sendable>(
+        of items: [JSONValue], when: Bool, _ work: @Sendable (ArraySlice<JSONValue>) -> [T]
+    ) -> [T] {
+        let count = when ? max(1, ProcessInfo.processInfo.activeProcessorCount) : 1
+        guard count > 1 else { return work(items[...]) }
+        let size = (items.count + count - 1) / count
+        let results = Mutex<[[T]]>(Array(repeating: [], count: count))
+        DispatchQueue.concurrentPerform(iterations: count) { chunk in
+            let start = min(items.count, chunk * size)
+            let value = work(items[start..<min(items.count, start + size)])
+            results.withLock { $0[chunk] = value }
+        }
+        return results.withLock { $0.flatMap { $0 } }
     }
 }

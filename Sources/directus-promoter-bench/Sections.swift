@@ -40,8 +40,9 @@ let sharedDirectory: URL = {
         .appendingPathComponent("shared")
 }()
 
-/// Median wall time of `runs` calls, in seconds.
+/// Median wall time of `runs` calls, in seconds, after one call not counted (first-touch page faults, caches).
 func medianSeconds(runs: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
     var timings: [Double] = []
     for _ in 0..<max(1, runs) {
         let start = ContinuousClock.now
@@ -179,7 +180,9 @@ func diffBenchmark(scale: Scale, generated: Snapshot, generator: inout SnapshotG
     guard let best else { throw BenchError("no history in \(history.path)") }
     let before = try SnapshotLoader.load(contentsOfFile: best.0.path).snapshot
     let after = try SnapshotLoader.load(contentsOfFile: best.1.path).snapshot
-    let real = medianSeconds(runs: scale.runs * 5) { _ = SnapshotDiffer.diff(current: before, after: after) }
+    let real = medianSeconds(runs: scale.runs * 40) {
+        _ = SnapshotDiffer.diff(current: before, after: after)
+    }
     let changed = generator.mutated(generated, changedPercent: 5, deletedPercent: 1, addedPercent: 1, tag: 1)
     var diffSize = 0
     let big = medianSeconds(runs: scale.runs) {

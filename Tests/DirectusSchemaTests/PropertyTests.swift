@@ -105,6 +105,28 @@ enum RandomSnapshots {
 struct PropertyTests {
     static let seeds: [UInt64] = Array(1...200)
 
+    @Test("a large diff made on all cores is the one a single thread makes, in the same order")
+    func parallelDiffIsSequentialDiff() {
+        // Thousands of fields with repeated identities (first match wins) and every kind of change.
+        func merged(_ seeds: ClosedRange<UInt64>) -> Snapshot {
+            var snapshot = RandomSnapshots.snapshot(seed: seeds.lowerBound)
+            for seed in seeds.dropFirst() {
+                let more = RandomSnapshots.snapshot(seed: seed)
+                snapshot.collections += more.collections
+                snapshot.fields += more.fields
+                snapshot.relations += more.relations
+            }
+            return snapshot
+        }
+        let current = merged(1...900)
+        let after = merged(300...1300)
+        #expect(current.fields.count > 4000 && after.fields.count > 4000)
+        let parallel = SnapshotDiffer.diff(current: current, after: after)
+        let sequential = SnapshotDiffer.diff(current: current, after: after, parallel: false)
+        #expect(!sequential.fields.isEmpty)
+        #expect(parallel == sequential)
+    }
+
     @Test("diff(a, a) is empty", arguments: seeds)
     func selfDiffIsEmpty(seed: UInt64) {
         let snapshot = RandomSnapshots.snapshot(seed: seed)
