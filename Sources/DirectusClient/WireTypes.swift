@@ -57,18 +57,10 @@ public enum SnapshotPoll: Sendable {
     /// A body not seen last time, read as a document (not parsed into a tree).
     case document(SnapshotDocument, bodyHash: String, bytes: Int)
 
-    /// SHA-256 (hex) of the answer's body, envelope included.
-    public var bodyHash: String {
-        switch self {
-        case .unchanged(let hash, _), .document(_, let hash, _): hash
-        }
-    }
-
     /// The size of the body as Directus sent it.
     public var bytes: Int {
         switch self {
         case .unchanged(_, let bytes), .document(_, _, let bytes): bytes
         }
     }
-
 }

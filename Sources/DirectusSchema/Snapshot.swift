@@ -130,14 +130,6 @@ public struct SnapshotDocument: Sendable {
         vendor = tape.member("vendor", of: node).flatMap(tape.stringValue)
     }
 
-    /// A snapshot already parsed.
-    public init(_ snapshot: Snapshot) {
-        contentHash = snapshot.contentHash
-        compactJSON = JSONWriter().bytes(snapshot.json)[...]
-        directus = snapshot.directus
-        vendor = snapshot.vendor
-    }
-
     /// The snapshot's tree.
     public func snapshot() throws(JSONParser.SyntaxError) -> Snapshot {
         Snapshot(root: try JSONParser.parse(Array(compactJSON)).objectValue ?? JSONObject())

@@ -50,9 +50,6 @@ extension Store {
     /// allows 50 by default and 250 with `gc --aggressive`).
     public static let maxDeltaDepth = 100
 
-    /// Stores `snapshot` if it is new (content-addressed) and returns its hash. With `base` (the previous snapshot
-    /// of the same environment), it is stored as a zstd delta against it: a small edit of a large schema costs a
-    /// few hundred bytes.
     /// What storing a snapshot needs, from a tree or from a document; the compact bytes are made only when the
     /// snapshot is new.
     struct Storable {
@@ -76,6 +73,9 @@ extension Store {
         }
     }
 
+    /// Stores `snapshot` if it is new (content-addressed) and returns its hash. With `base` (the previous snapshot
+    /// of the same environment), it is stored as a zstd delta against it: a small edit of a large schema costs a
+    /// few hundred bytes.
     static func storeSnapshot(
         _ snapshot: Storable, in db: Database, at: Date, base: String? = nil
     ) throws -> (hash: String, isNew: Bool) {
