@@ -94,8 +94,8 @@ public struct Snapshot: Sendable, Hashable {
 }
 
 extension Sequence where Element == UInt8 {
-    /// Lower-case hexadecimal.
-    var hexString: String {
+    /// Lower-case hexadecimal, as every hash and signature is written.
+    public var hexString: String {
         let digits = Array("0123456789abcdef".utf8)
         var output: [UInt8] = []
         for byte in self {

@@ -185,9 +185,7 @@ public actor WebhookNotifier {
     /// `sha256=` and the hex HMAC-SHA256 of the body, as GitHub signs its webhooks.
     public static func signature(_ body: [UInt8], secret: Secret) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Array(secret.value.utf8)))
-        let digits = Array("0123456789abcdef".utf8)
-        return "sha256="
-            + String(decoding: mac.flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] }, as: UTF8.self)
+        return "sha256=" + mac.hexString
     }
 
     static func describe(_ error: any Error) -> String {
