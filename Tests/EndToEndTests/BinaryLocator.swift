@@ -23,18 +23,25 @@ enum Binary {
         var standardError: String
     }
 
-    /// Runs the binary to completion on a thread of its own, so that waiting for it never blocks the cooperative
-    /// pool (which the in-process emulators the child talks to need).
-    static func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> Result {
+    /// Runs the binary (or another product, `executable`) to completion on a thread of its own, so that waiting
+    /// for it never blocks the cooperative pool (which the in-process emulators the child talks to need).
+    static func run(
+        _ arguments: [String], environment: [String: String] = [:], executable: URL = Binary.executable
+    ) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Swift.Result { try runBlocking(arguments, environment: environment) })
+                continuation.resume(
+                    with: Swift.Result {
+                        try runBlocking(arguments, environment: environment, executable: executable)
+                    })
             }
         }
     }
 
-    /// Runs the binary to completion with `arguments`, blocking the calling thread.
-    static func runBlocking(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    /// Runs the binary (or `executable`) to completion with `arguments`, blocking the calling thread.
+    static func runBlocking(
+        _ arguments: [String], environment: [String: String] = [:], executable: URL = Binary.executable
+    ) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
