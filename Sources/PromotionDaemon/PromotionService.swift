@@ -171,18 +171,19 @@ public final class PromotionService: Service, Sendable {
                 now: now, logger: logger)
             let engine = try Self.makeEngine(
                 configuration, store: store, httpClient: httpClient, logger: logger, now: now, metrics: metrics)
-            logger.notice(
-                "configuration reloaded from \(configurationPath)",
-                metadata: ["environments": "\(configuration.environments.map(\.name).joined(separator: ","))"])
+            // The audit event first, then the log line: whoever reads the log can find the event.
             _ = try? store.appendEvent(
                 kind: "config.reloaded", actor: PromotionEngine.actor,
                 message: "configuration reloaded from \(configurationPath)", at: now())
+            logger.notice(
+                "configuration reloaded from \(configurationPath)",
+                metadata: ["environments": "\(configuration.environments.map(\.name).joined(separator: ","))"])
             return (configuration, engine, webhooks)
         } catch {
-            logger.error("the new configuration is refused; the running one is kept:\n\(error)")
             _ = try? store.appendEvent(
                 kind: "config.refused", actor: PromotionEngine.actor,
                 message: "reload refused, running configuration kept: \(error)", at: now())
+            logger.error("the new configuration is refused; the running one is kept:\n\(error)")
             return nil
         }
     }
