@@ -54,8 +54,6 @@ public struct JSONTape: Sendable {
     /// The root node.
     public static let root = 0
 
-    public var nodeCount: Int { nodes.count }
-
     public func kind(_ node: Int) -> Kind { nodes[node].kind }
 
     // MARK: Parsing
