@@ -33,19 +33,21 @@ let package = Package(
         ),
         // Pure: pipelines, the promotion state machine, policies.
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
+        // The process's registry of secrets, blanked out of everything written to logs and the state database.
+        .target(name: "Redaction"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "PromotionStore",
             dependencies: [
-                "DirectusSchema", "PromotionCore", "CZstd",
+                "DirectusSchema", "PromotionCore", "CZstd", "Redaction",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .target(
             name: "DirectusClient",
             dependencies: [
-                "DirectusSchema",
+                "DirectusSchema", "Redaction",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -68,7 +70,7 @@ let package = Package(
         .target(
             name: "PromotionDaemon",
             dependencies: [
-                "DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient", "CMalloc",
+                "DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient", "CMalloc", "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,13 +1,17 @@
 import Foundation
+import Redaction
 
 /// A token or password. It never prints: `description`, `debugDescription` and string interpolation give
-/// `<redacted>`, so a secret cannot reach a log line or an error message by accident.
+/// `<redacted>`, so a secret cannot reach a log line or an error message by accident; and every secret made is
+/// registered with the process's `Redactor`, so text that quotes it anyway (a server echoing a header, a library's
+/// error) is blanked out before it is logged or stored.
 public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The secret itself; read it only to put it on the wire.
     public let value: String
 
-    public init(_ value: String) {
+    public init(_ value: String, redactor: Redactor = .process) {
         self.value = value
+        redactor.register(value)
     }
 
     public var description: String { "<redacted>" }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Redaction
 
 #if canImport(Glibc)
 import Glibc
@@ -7,7 +8,8 @@ import Glibc
 import Darwin
 #endif
 
-/// Log lines on stderr, one per record: `LEVEL message key=value …`.
+/// Log lines on stderr, one per record: `LEVEL message key=value …`. A record is always one line (line breaks in a
+/// message become `; `), and every known secret is blanked out of it (`Redactor`).
 ///
 /// Under systemd (`$JOURNAL_STREAM` set) each line starts with its syslog priority (`<3>` for errors), which
 /// journald reads as the record's priority, and carries no timestamp (journald adds its own). On a terminal,
@@ -17,15 +19,19 @@ public struct DaemonLogHandler: LogHandler {
     public var logLevel: Logger.Level
     let label: String
     let style: Style
+    let redactor: Redactor
 
     public enum Style: Sendable {
         case journal, terminal, plain
     }
 
-    public init(label: String, level: Logger.Level, style: Style = Self.detectStyle()) {
+    public init(
+        label: String, level: Logger.Level, style: Style = Self.detectStyle(), redactor: Redactor = .process
+    ) {
         self.label = label
         self.logLevel = level
         self.style = style
+        self.redactor = redactor
     }
 
     public static func detectStyle(environment: [String: String] = ProcessInfo.processInfo.environment) -> Style {
@@ -41,7 +47,7 @@ public struct DaemonLogHandler: LogHandler {
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
         let fields = merged.keys.sorted().map { "\($0)=\(Self.quote("\(merged[$0]!)"))" }.joined(separator: " ")
-        let text = "\(event.message)" + (fields.isEmpty ? "" : " " + fields)
+        let text = Self.oneLine(redactor.redact("\(event.message)" + (fields.isEmpty ? "" : " " + fields)))
         let line: String
         switch style {
         case .journal:
@@ -54,6 +60,25 @@ public struct DaemonLogHandler: LogHandler {
             line = "\(time) \(event.level.rawValue) \(text)\n"
         }
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// The record on one line: line breaks become `; `, other control characters a space.
+    static func oneLine(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+        var result = ""
+        var pendingBreak = false
+        for scalar in text.unicodeScalars {
+            if scalar == "\n" || scalar == "\r" {
+                pendingBreak = !result.isEmpty
+                continue
+            }
+            if pendingBreak {
+                result += "; "
+                pendingBreak = false
+            }
+            result.unicodeScalars.append(scalar.value < 0x20 || scalar.value == 0x7F ? " " : scalar)
+        }
+        return result
     }
 
     static func quote(_ value: String) -> String {

@@ -97,7 +97,8 @@ extension Store {
                     WHERE id = ?
                     """,
                 arguments: [
-                    status, error, nextAttempt.map(Self.seconds), delivered ? Self.seconds(at) : nil, id,
+                    status, error.map(Self.redacted), nextAttempt.map(Self.seconds), delivered ? Self.seconds(at) : nil,
+                    id,
                 ])
         }
     }

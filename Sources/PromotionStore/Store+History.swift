@@ -214,7 +214,7 @@ extension Store {
                     sql: """
                         INSERT INTO observation (environment, observed_at, snapshot_hash, outcome, error, changed)
                         VALUES (?, ?, NULL, 'error', ?, 0)
-                        """, arguments: [environment, Self.seconds(at), error ?? "unknown error"])
+                        """, arguments: [environment, Self.seconds(at), Self.redacted(error ?? "unknown error")])
                 return ObservationResult(snapshotHash: nil, isNewSnapshot: false, changed: false)
             }
             let stored = try Self.storeSnapshot(snapshot, in: db, at: at, base: previous)
