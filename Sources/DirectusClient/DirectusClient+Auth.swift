@@ -51,7 +51,9 @@ extension DirectusClient {
         guard let data = (try? JSONParser.parse(answer.body))?["data"],
             let access = data["access_token"]?.stringValue, let refresh = data["refresh_token"]?.stringValue
         else { throw DirectusClientError.malformedResponse(detail: "\(operation) answered without tokens") }
-        let lifetime = Duration.milliseconds(data["expires"]?.numberValue?.intValue ?? 900_000)
+        // Whatever the server says, a token is kept between 10 seconds and a day.
+        let lifetime = Duration.milliseconds(
+            min(max(data["expires"]?.numberValue?.intValue ?? 900_000, 10_000), 86_400_000))
         session = Session(accessToken: Secret(access), refreshToken: Secret(refresh), expiresAt: .now + lifetime)
         logger.debug("\(operation) succeeded", metadata: ["token.expires_in_s": "\(Int(lifetime.seconds))"])
         return Secret(access)

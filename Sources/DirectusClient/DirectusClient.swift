@@ -28,6 +28,7 @@ public actor DirectusClient {
 
     var session: Session?
     var tlsConfiguration: TLSConfiguration?
+    var budget: Budget?
 
     /// - Parameters:
     ///   - httpClient: the process's one HTTP client.
@@ -75,6 +76,9 @@ public actor DirectusClient {
         var operation: String
         var maxBytes = 16 << 20
         var extraHeaders: [(String, String)] = []
+        /// Counted against the tick's budget and stopped when it runs out. An apply is not: once it is due it is
+        /// sent with its whole request timeout.
+        var budgeted = true
     }
 
     enum Upload {
@@ -88,6 +92,23 @@ public actor DirectusClient {
         var body: [UInt8]
     }
 
+    /// The time this client may spend on requests in one tick of the daemon, and what it has spent.
+    struct Budget {
+        var limit: Duration
+        var spent: Duration = .zero
+        var remaining: Duration { limit - spent }
+    }
+
+    /// Starts a new budget (or none): each request after this is counted against it, and one that would pass it is
+    /// cut short (`budgetExhausted`). The daemon gives every environment its own budget at each tick, so one that
+    /// stalls cannot hold up the others for longer than that.
+    public func startBudget(_ limit: Duration?) {
+        budget = limit.map { Budget(limit: $0) }
+    }
+
+    /// How many redirects a GET follows when `followRedirects` is set.
+    static let maxRedirects = 5
+
     /// Sends `call`, retrying when it is safe and useful, renewing an expired token once.
     func perform(_ call: Call) async throws(DirectusClientError) -> Answer {
         let attempts = call.isIdempotent ? max(1, endpoint.retry.maxAttempts) : 1
@@ -97,7 +118,7 @@ public actor DirectusClient {
             attempt += 1
             let outcome: Result<Answer, DirectusClientError>
             do {
-                outcome = .success(try await send(call))
+                outcome = .success(try await followingRedirects(call))
             } catch {
                 outcome = .failure(error)
             }
@@ -121,7 +142,7 @@ public actor DirectusClient {
                     logger.warning(
                         "\(call.operation): HTTP \(answer.status), retrying in \(DirectusClientError.format(delay))",
                         metadata: ["http.status": "\(answer.status)", "attempt": "\(attempt)"])
-                    try await pause(delay)
+                    try await pause(delay, call)
                     continue
                 }
                 if answer.status == 429 {
@@ -132,17 +153,49 @@ public actor DirectusClient {
                 if !call.isIdempotent, call.body != nil, error.isTransportFailure, !notSent(error) {
                     throw DirectusClientError.applyOutcomeUnknown(reason: error.description)
                 }
+                if case .budgetExhausted = error { throw error }
                 if error.isTransient && attempt < attempts {
                     let delay = backoff(attempt)
                     logger.warning(
                         "\(call.operation): \(error), retrying in \(DirectusClientError.format(delay))",
                         metadata: ["attempt": "\(attempt)"])
-                    try await pause(delay)
+                    try await pause(delay, call)
                     continue
                 }
                 throw error
             }
         }
+    }
+
+    /// One attempt, following same-host redirects of a GET when the endpoint allows it; any other redirect is an
+    /// error that names where it pointed (following it would send the token, or a signed body, elsewhere).
+    private func followingRedirects(_ call: Call) async throws(DirectusClientError) -> Answer {
+        var url = endpoint.url + call.path + (call.query.isEmpty ? "" : "?" + call.query)
+        var visited: Set<String> = [url]
+        while true {
+            let answer = try await sendWithinDeadline(call, url: url)
+            guard [301, 302, 303, 307, 308].contains(answer.status) else { return answer }
+            let location = answer.headers["Location"].first ?? ""
+            guard call.method == .GET, endpoint.followRedirects,
+                let next = Self.redirectTarget(location, from: url), visited.count <= Self.maxRedirects,
+                visited.insert(next).inserted
+            else {
+                throw DirectusClientError.redirected(status: answer.status, location: String(location.prefix(200)))
+            }
+            logger.debug("\(call.operation): following a redirect (\(answer.status))")
+            url = next
+        }
+    }
+
+    /// Where a redirect leads when it may be followed: an http or https URL on the same host (http may become
+    /// https, never the other way round).
+    static func redirectTarget(_ location: String, from current: String) -> String? {
+        guard let base = URL(string: current), let target = URL(string: location, relativeTo: base)?.absoluteURL,
+            let scheme = target.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = target.host?.lowercased(), host == base.host?.lowercased(),
+            !(base.scheme?.lowercased() == "https" && scheme == "http")
+        else { return nil }
+        return target.absoluteString
     }
 
     /// Whether a transport failure happened before the request could leave (no connection, TLS refused).
@@ -153,29 +206,79 @@ public actor DirectusClient {
 
     static let connectFailurePrefix = "could not connect: "
 
-    private func pause(_ delay: Duration) async throws(DirectusClientError) {
+    /// Waits before a retry, within the budget; a cancelled wait (a shutdown) ends the call.
+    private func pause(_ delay: Duration, _ call: Call) async throws(DirectusClientError) {
+        if call.budgeted, let budget, delay >= budget.remaining {
+            throw DirectusClientError.budgetExhausted(operation: call.operation, budget: budget.limit)
+        }
+        let started = ContinuousClock.now
+        defer { spend(ContinuousClock.now - started, call) }
         do {
             try await sleep(delay)
         } catch {
-            throw DirectusClientError.timeout(operation: "waiting to retry", after: delay)
+            throw DirectusClientError.cancelled(operation: call.operation)
         }
+        if Task.isCancelled { throw DirectusClientError.cancelled(operation: call.operation) }
+    }
+
+    private func spend(_ duration: Duration, _ call: Call) {
+        if call.budgeted { budget?.spent += duration }
     }
 
     private func backoff(_ attempt: Int) -> Duration {
         jitter(endpoint.retry.backoff(afterAttempt: attempt))
     }
 
-    private func retryAfter(_ headers: HTTPHeaders) -> Duration? {
-        guard let value = headers["Retry-After"].first, let seconds = Double(value.trimmingCharacters(in: .whitespaces))
+    /// `Retry-After` in seconds, capped at the retry policy's longest delay; nil when absent or not a usable number
+    /// (an HTTP date, NaN, infinity, a negative number).
+    func retryAfter(_ headers: HTTPHeaders) -> Duration? {
+        guard let value = headers["Retry-After"].first, value.utf8.count <= 32,
+            let seconds = Double(value.trimmingCharacters(in: .whitespaces)), seconds.isFinite, seconds >= 0
         else {
             return nil
         }
-        return .milliseconds(Int(min(seconds, endpoint.retry.maxDelay.seconds) * 1000))
+        return Duration.checkedSeconds(min(seconds, endpoint.retry.maxDelay.seconds), atMost: 86_400)
     }
 
-    /// One HTTP exchange, with the deadline and the body limit.
-    private func send(_ call: Call) async throws(DirectusClientError) -> Answer {
-        var request = HTTPClientRequest(url: endpoint.url + call.path + (call.query.isEmpty ? "" : "?" + call.query))
+    /// One exchange under one deadline that covers connecting, the headers and the whole body: a server that
+    /// answers its headers and then stalls, or trickles the body, is cut off when the deadline passes. The
+    /// deadline is the request timeout, or what is left of the budget when that is less.
+    private func sendWithinDeadline(_ call: Call, url: String) async throws(DirectusClientError) -> Answer {
+        if call.budgeted, let budget, budget.remaining <= .zero {
+            throw DirectusClientError.budgetExhausted(operation: call.operation, budget: budget.limit)
+        }
+        let timeout =
+            call.budgeted
+            ? min(endpoint.requestTimeout, budget?.remaining ?? endpoint.requestTimeout)
+            : endpoint.requestTimeout
+        if Task.isCancelled { throw DirectusClientError.cancelled(operation: call.operation) }
+        let started = ContinuousClock.now
+        defer { spend(ContinuousClock.now - started, call) }
+        let outcome = await Deadline.run(within: timeout) { () -> Result<Answer, DirectusClientError> in
+            do throws(DirectusClientError) {
+                return .success(try await self.send(call, url: url, timeout: timeout))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .finished(let result):
+            if Task.isCancelled { throw DirectusClientError.cancelled(operation: call.operation) }
+            return try result.get()
+        case .timedOut:
+            if call.budgeted, let budget, timeout < endpoint.requestTimeout {
+                throw DirectusClientError.budgetExhausted(operation: call.operation, budget: budget.limit)
+            }
+            throw DirectusClientError.timeout(operation: call.operation, after: timeout)
+        case .cancelled:
+            throw DirectusClientError.cancelled(operation: call.operation)
+        }
+    }
+
+    /// One HTTP exchange: the request, then the body read under the byte limit. Cancellation (the deadline, a
+    /// shutdown) closes the connection.
+    private func send(_ call: Call, url: String, timeout: Duration) async throws(DirectusClientError) -> Answer {
+        var request = HTTPClientRequest(url: url)
         request.method = call.method
         request.tlsConfiguration = tlsConfiguration
         request.headers.add(name: "User-Agent", value: "directus-promoter")
@@ -196,55 +299,57 @@ public actor DirectusClient {
             break
         }
         let started = ContinuousClock.now
-        let deadline = NIODeadline.now() + .milliseconds(Int64(endpoint.requestTimeout.seconds * 1000))
+        let deadline = NIODeadline.now() + .milliseconds(Int64(Int(saturating: timeout.seconds * 1000)))
         do {
             let response = try await http.execute(request, deadline: deadline)
-            let announced = response.headers["Content-Length"].first.flatMap(Int.init)
+            let announced = response.headers["Content-Length"].first.flatMap { Int($0) }
             if let announced, announced > call.maxBytes {
                 throw DirectusClientError.responseTooLarge(limit: call.maxBytes)
             }
-            // Straight into one array of the announced size: a large snapshot is held once, not in a growing
-            // buffer and then a copy.
-            var collected: [UInt8] = []
-            if let announced { collected.reserveCapacity(announced) }
-            for try await chunk in response.body {
-                if collected.count + chunk.readableBytes > call.maxBytes {
-                    throw DirectusClientError.responseTooLarge(limit: call.maxBytes)
+            var body = ResponseBody(limit: call.maxBytes, announced: announced)
+            do {
+                for try await chunk in response.body {
+                    try body.append(chunk.readableBytesView)
                 }
-                collected.append(contentsOf: chunk.readableBytesView)
+            } catch is ResponseBody.TooLarge {
+                throw DirectusClientError.responseTooLarge(limit: call.maxBytes)
             }
+            // A cancelled read may end like a complete one: never take a cut-off body for the answer.
+            if Task.isCancelled { throw DirectusClientError.cancelled(operation: call.operation) }
             let status = Int(response.status.code)
             logger.debug(
                 "\(call.method.rawValue) \(call.path) → \(status)",
                 metadata: [
                     "http.method": "\(call.method.rawValue)", "http.path": "\(call.path)", "http.status": "\(status)",
-                    "duration_ms": "\(Int((ContinuousClock.now - started).seconds * 1000))",
+                    "duration_ms": "\(Int(saturating: (ContinuousClock.now - started).seconds * 1000))",
                 ])
-            return Answer(
-                status: status, headers: response.headers,
-                body: collected)
+            return Answer(status: status, headers: response.headers, body: body.finish())
         } catch let error as DirectusClientError {
             throw error
         } catch {
-            throw transportError(error, operation: call.operation)
+            if Task.isCancelled { throw DirectusClientError.cancelled(operation: call.operation) }
+            throw transportError(error, operation: call.operation, timeout: timeout)
         }
     }
 
     /// A transport failure as a typed error.
-    private func transportError(_ error: any Error, operation: String) -> DirectusClientError {
+    private func transportError(_ error: any Error, operation: String, timeout: Duration) -> DirectusClientError {
         if let httpError = error as? HTTPClientError {
             switch httpError {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
-                return .timeout(operation: operation, after: endpoint.requestTimeout)
+                return .timeout(operation: operation, after: timeout)
             case .connectTimeout, .tlsHandshakeTimeout:
                 return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "connection timed out")
             case .remoteConnectionClosed:
                 return .unreachable(
                     url: endpoint.url, reason: "the connection was closed before the answer was complete")
+            case .cancelled:
+                return .cancelled(operation: operation)
             default:
                 return .unreachable(url: endpoint.url, reason: "\(httpError)")
             }
         }
+        if error is CancellationError { return .cancelled(operation: operation) }
         if error is NIOSSLError || error is NIOSSLExtraError || String(describing: type(of: error)).contains("SSL") {
             return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "TLS: \(error)")
         }
@@ -259,7 +364,7 @@ extension DirectusClientError {
     /// A failure of the connection rather than an answer from Directus.
     var isTransportFailure: Bool {
         switch self {
-        case .unreachable, .timeout: true
+        case .unreachable, .timeout, .budgetExhausted: true
         default: false
         }
     }

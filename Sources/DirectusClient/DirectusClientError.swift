@@ -5,8 +5,14 @@ import DirectusSchema
 public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The instance could not be reached (DNS, refused connection, TLS).
     case unreachable(url: String, reason: String)
-    /// No answer within the request timeout.
+    /// No whole answer (headers and body) within the request timeout.
     case timeout(operation: String, after: Duration)
+    /// The environment used up its time for this tick (`timeouts.environment`); it is tried again next tick.
+    case budgetExhausted(operation: String, budget: Duration)
+    /// The call was abandoned because the daemon is stopping or reloading; nothing is wrong with the instance.
+    case cancelled(operation: String)
+    /// Directus (or a proxy before it) answered with a redirect that is not followed.
+    case redirected(status: Int, location: String)
     /// 401: the credentials are wrong, or (`expired`) the token expired and could not be renewed.
     case unauthorized(expired: Bool, message: String)
     /// 403: the credentials are valid but not an admin's (schema endpoints are for admins).
@@ -17,8 +23,8 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
     case versionMismatch(provided: String, current: String)
     /// The uploaded snapshot's vendor is missing or differs from the instance's.
     case vendorMismatch(provided: String?, current: String)
-    /// The target changed since the diff was computed: diff again.
-    case staleHash
+    /// The target changed since the diff was computed (Directus's message): diff again.
+    case staleHash(message: String)
     /// The diff wants to create something that exists or delete something that does not.
     case conflict(action: String, entity: String, name: String)
     /// Directus refused the apply in its database step, naming what it was working on.
@@ -38,6 +44,13 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
         switch self {
         case .unreachable(let url, let reason): "cannot reach \(url): \(reason)"
         case .timeout(let operation, let after): "\(operation) timed out after \(Self.format(after))"
+        case .budgetExhausted(let operation, let budget):
+            "\(operation) not finished: this environment used its \(Self.format(budget)) for this tick "
+                + "(timeouts.environment); trying again next tick"
+        case .cancelled(let operation): "\(operation) abandoned: the daemon is stopping or reloading"
+        case .redirected(let status, let location):
+            "answered \(status), a redirect to \(location.isEmpty ? "nowhere" : location), which is not followed "
+                + "(it would carry the token elsewhere): set url to the address Directus answers on"
         case .unauthorized(true, let message): "the access token expired and could not be renewed (\(message))"
         case .unauthorized(false, let message): "unauthorized: \(message)"
         case .forbidden(let message): "forbidden: \(message) (schema endpoints need an admin token)"
@@ -46,7 +59,7 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
             "version mismatch: the snapshot is from Directus \(provided), the instance runs \(current) (set force to promote across versions)"
         case .vendorMismatch(let provided, let current):
             "vendor mismatch: the snapshot is for \(provided ?? "an unnamed vendor"), the instance uses \(current) (set force to promote across vendors)"
-        case .staleHash: "the target's schema changed since the diff was computed; diff again"
+        case .staleHash(let message): "Directus refused the diff's hash: \"\(message)\""
         case .conflict(let action, let entity, let name):
             "conflict: the diff tries to \(action) \(entity) \(name), which the target \(action == "create" ? "already has" : "does not have"); diff again"
         case .applyFailed(let collection, let field, let message):
@@ -63,7 +76,7 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
     /// Whether trying the same safe call again may succeed.
     public var isTransient: Bool {
         switch self {
-        case .unreachable, .timeout, .rateLimited: true
+        case .unreachable, .timeout, .rateLimited, .budgetExhausted: true
         case .serverError(let status, _): [502, 503, 504].contains(status)
         default: false
         }
@@ -71,7 +84,7 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
 
     static func format(_ duration: Duration) -> String {
         let seconds = duration.seconds
-        return seconds < 1 ? "\(Int(seconds * 1000)) ms" : "\(Int(seconds.rounded())) s"
+        return seconds < 1 ? "\(Int(saturating: seconds * 1000)) ms" : "\(Int(saturating: seconds.rounded())) s"
     }
 }
 
@@ -127,7 +140,7 @@ extension DirectusClientError {
         {
             return .vendorMismatch(provided: provided, current: current)
         }
-        if reason.hasPrefix("Provided hash does not match") { return .staleHash }
+        if reason.hasPrefix("Provided hash does not match") { return .staleHash(message: reason) }
         if reason.hasPrefix("Provided diff is trying to ") {
             let rest = reason.dropFirst("Provided diff is trying to ".count)
             let words = rest.split(separator: " ", maxSplits: 2)

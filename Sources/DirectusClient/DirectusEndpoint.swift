@@ -1,3 +1,4 @@
+import DirectusSchema
 import Foundation
 
 /// How to reach and authenticate with one Directus instance.
@@ -45,7 +46,7 @@ public struct DirectusEndpoint: Sendable {
         public func backoff(afterAttempt attempt: Int) -> Duration {
             let factor = pow(multiplier, Double(max(0, attempt - 1)))
             let seconds = min(initialDelay.seconds * factor, maxDelay.seconds)
-            return .milliseconds(Int(seconds * 1000))
+            return .milliseconds(Int(saturating: seconds * 1000))
         }
 
         public static let none = RetryPolicy(maxAttempts: 1)
@@ -64,11 +65,14 @@ public struct DirectusEndpoint: Sendable {
     public var multipartThreshold: Int
     /// Refresh an access token this long before it expires.
     public var refreshAhead: Duration
+    /// Follow redirects of GET requests (snapshot, server info, health) to the same host, at most five; redirects
+    /// of other requests, or to other hosts, are errors whatever this says.
+    public var followRedirects: Bool
 
     public init(
         url: String, authentication: Authentication, requestTimeout: Duration = .seconds(60), tls: TLS = TLS(),
         retry: RetryPolicy = RetryPolicy(), maxSnapshotBytes: Int = 256 << 20, multipartThreshold: Int = 900_000,
-        refreshAhead: Duration = .seconds(60)
+        refreshAhead: Duration = .seconds(60), followRedirects: Bool = false
     ) {
         var trimmed = url
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
@@ -80,6 +84,7 @@ public struct DirectusEndpoint: Sendable {
         self.maxSnapshotBytes = maxSnapshotBytes
         self.multipartThreshold = multipartThreshold
         self.refreshAhead = refreshAhead
+        self.followRedirects = followRedirects
     }
 }
 

@@ -92,6 +92,9 @@ public final class DaemonMetrics: Sendable {
         switch error {
         case .unreachable: "unreachable"
         case .timeout: "timeout"
+        case .budgetExhausted: "budget_exhausted"
+        case .cancelled: "cancelled"
+        case .redirected: "redirected"
         case .unauthorized: "unauthorized"
         case .forbidden: "forbidden"
         case .payloadRejected: "payload_rejected"

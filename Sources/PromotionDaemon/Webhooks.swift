@@ -38,6 +38,17 @@ public struct WebhookConfiguration: Sendable {
         }
     }
 
+    /// Why `text` cannot be a webhook's address, or nil when it can: an absolute http or https URL with a host,
+    /// without user information, at most 2,048 characters. Said without quoting the address (it may hold a token).
+    public static func problem(withURL text: String) -> String? {
+        guard text.utf8.count <= 2048 else { return "is longer than 2,048 characters" }
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https"
+        else { return "is not an http or https URL" }
+        guard let host = url.host, !host.isEmpty else { return "has no host" }
+        if url.user != nil || url.password != nil { return "must not hold a user name or password" }
+        return nil
+    }
+
     public var name: String
     /// The URL, or where to read it (a Slack URL is itself a secret).
     public var url: Secret.Source
@@ -77,6 +88,9 @@ public actor WebhookNotifier {
     /// Attempts before a delivery is given up (and shown as failed in `status`).
     public static let maxAttempts = 12
 
+    /// The longest one delivery may take, the receiver's answer included.
+    static let timeout: Duration = .seconds(10)
+
     /// Resolves every webhook's URL and secret now; a secret that cannot be read fails here, naming the webhook.
     public init(
         webhooks: [WebhookConfiguration], store: Store, httpClient: HTTPClient,
@@ -88,8 +102,14 @@ public actor WebhookNotifier {
         for webhook in webhooks {
             do {
                 let url = try Secret.resolve(webhook.url, environment: environment).value
+                if let problem = WebhookConfiguration.problem(withURL: url) {
+                    throw PromotionService.SetupError(
+                        description: "webhook \(webhook.name): the address from \(webhook.url) \(problem)")
+                }
                 let secret = try webhook.secret.map { try Secret.resolve($0, environment: environment) }
                 targets.append(Target(configuration: webhook, url: url, secret: secret))
+            } catch let error as PromotionService.SetupError {
+                throw error
             } catch {
                 throw PromotionService.SetupError(description: "webhook \(webhook.name): \(error)")
             }
@@ -147,16 +167,29 @@ public actor WebhookNotifier {
             request.headers.add(name: "X-Directus-Promoter-Signature-256", value: Self.signature(body, secret: secret))
         }
         request.body = .bytes(ByteBuffer(bytes: body))
-        var failure: String?
-        do {
-            let response = try await httpClient.execute(request, timeout: .seconds(10))
-            _ = try? await response.body.collect(upTo: 64 << 10)
-            if !(200..<300).contains(response.status.code) {
-                failure = "the receiver answered \(response.status.code)"
+        // One deadline over the whole exchange, answer body included (at most 64 KiB of it is read); the client
+        // follows no redirect, so a signed body never goes anywhere but the configured address.
+        let httpClient = self.httpClient
+        let prepared = request
+        let outcome = await Deadline.run(within: Self.timeout) { () -> String? in
+            do {
+                let response = try await httpClient.execute(prepared, timeout: .seconds(10))
+                _ = try? await response.body.collect(upTo: 64 << 10)
+                if (300..<400).contains(response.status.code) {
+                    return "the receiver answered \(response.status.code), a redirect, which is not followed"
+                }
+                return (200..<300).contains(response.status.code)
+                    ? nil : "the receiver answered \(response.status.code)"
+            } catch {
+                // Never the URL: it may hold a token.
+                return "cannot deliver: \(Self.describe(error))"
             }
-        } catch {
-            // Never the URL: it may hold a token.
-            failure = "cannot deliver: \(Self.describe(error))"
+        }
+        let failure: String?
+        switch outcome {
+        case .finished(let result): failure = result
+        case .timedOut: failure = "the receiver did not answer within \(Int(Self.timeout.seconds)) s"
+        case .cancelled: return false
         }
         let at = now()
         let attempts = delivery.attempts + 1

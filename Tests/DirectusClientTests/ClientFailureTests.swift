@@ -185,7 +185,12 @@ struct ClientFailureTests {
             }
             guard case .changes(let pending) = try await client.diff(to: withExtraField()) else { return }
             await emulator.inject(FaultRule(.driftBeforeHandling, path: "/schema/apply"))
-            await #expect(throws: DirectusClientError.staleHash) { try await client.apply(pending) }
+            await #expect {
+                try await client.apply(pending)
+            } throws: { error in
+                guard case .staleHash(let message)? = error as? DirectusClientError else { return false }
+                return message.hasPrefix("Provided hash does not match the current instance's schema hash")
+            }
             // The target now has drift_1; applying the first diff once more: the field it creates is there.
             guard case .changes(let fresh) = try await client.diff(to: withExtraField()) else { return }
             try await client.apply(fresh)
@@ -202,8 +207,29 @@ struct ClientFailureTests {
         let emulator = try makeEmulator()
         try await withEmulator(emulator) { url in
             let client = makeClient(url)
+            // A diff that creates city.population, forced onto a target that has meanwhile got that field: the
+            // conflict check is skipped, and Directus's createField stops with the field's name.
+            guard case .changes(let pending) = try await client.diff(to: withExtraField()) else { return }
+            await emulator.replaceSchema(withExtraField())
+            await #expect {
+                try await client.apply(pending, force: true)
+            } throws: { error in
+                guard case .applyFailed(let collection, let name, let message) = error as? DirectusClientError else {
+                    return false
+                }
+                return collection == "city" && name == "population" && message.contains("already exists")
+            }
+        }
+    }
+
+    @Test("a field whose first change adds a property outside meta makes Directus answer 500, as predicted")
+    func nestedFieldCreationFails() async throws {
+        let emulator = try makeEmulator()
+        try await withEmulator(emulator) { url in
+            let client = makeClient(url)
             let current = try await client.snapshot()
-            // Adding schema.is_indexed to a field: Directus creates the field again, which exists.
+            // The target lacks schema.is_indexed on a field: the diff's first record for it is N at
+            // schema.is_indexed, which Directus hands to createField as if it were a field.
             var desired = current
             var fields = desired.fields
             guard case .object(var field) = fields[1], case .object(var schema)? = field["schema"] else { return }
@@ -213,16 +239,15 @@ struct ClientFailureTests {
             desired.fields = fields
             await emulator.replaceSchema(desired)
             guard case .changes(let pending) = try await client.diff(to: current) else { return }
+            let prediction = PlanBuilder.plan(pending.diff, current: desired).warnings
+            #expect(prediction.contains { $0.effect == .fails && $0.reason.contains("500") })
             await #expect {
                 try await client.apply(pending)
             } throws: { error in
-                guard case .applyFailed(let collection, let name, let message) = error as? DirectusClientError else {
-                    return false
-                }
-                return collection == current.fields[1]["collection"]?.stringValue
-                    && name == current.fields[1]["field"]?.stringValue
-                    && message.contains("already exists")
+                (error as? DirectusClientError)
+                    == .serverError(status: 500, message: "An unexpected error occurred.")
             }
+            #expect(SnapshotDiffer.diff(current: await emulator.schema(), after: desired).isEmpty, "nothing applied")
         }
     }
 
