@@ -19,10 +19,19 @@ public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible
     }
 }
 
-/// Every problem found in a configuration file (reading stops at none of them).
+/// Every problem found in a configuration file (reading stops at none of them). Printed, it lists the first 50 and
+/// says how many more there are. No problem quotes the file's content: a message names the key path, the line and
+/// the column, and what is expected.
 public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public var problems: [ConfigurationProblem]
-    public var description: String { problems.map(\.description).joined(separator: "\n") }
+    /// How many problems are printed at most.
+    public static let shown = 50
+
+    public var description: String {
+        var lines = problems.prefix(Self.shown).map(\.description)
+        if problems.count > Self.shown { lines.append("and \(problems.count - Self.shown) more") }
+        return lines.joined(separator: "\n")
+    }
 }
 
 /// Reads and validates the YAML configuration. It collects every problem, each with its file, line and column; an
@@ -31,17 +40,31 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
 public struct ConfigurationReader {
     public let file: String
     var problems: [ConfigurationProblem] = []
+    /// Every environment's request timeout and tick budget unless it sets its own (the top-level `timeouts`).
+    var defaults = DaemonConfiguration.Environment(name: "", url: "", credentials: .token(.environment("")))
     public private(set) var warnings: [String] = []
 
     public init(file: String) { self.file = file }
 
+    /// The largest configuration file read: a real one is a few kilobytes.
+    public static let maximumFileSize = 1 << 20
+
     /// Reads the file at `path`.
     public static func load(path: String) throws(ConfigurationError) -> (DaemonConfiguration, warnings: [String]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file"
-            throw ConfigurationError(problems: [
+        func refuse(_ reason: String) -> ConfigurationError {
+            ConfigurationError(problems: [
                 ConfigurationProblem(file: path, line: 1, column: 1, path: "", message: reason)
             ])
+        }
+        let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int
+        if let size, size > maximumFileSize {
+            throw refuse("the file is larger than 1 MiB (\(size) bytes); a configuration is a few kilobytes")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw refuse(FileManager.default.fileExists(atPath: path) ? "cannot read the file" : "no such file")
+        }
+        guard data.count <= maximumFileSize else {
+            throw refuse("the file is larger than 1 MiB; a configuration is a few kilobytes")
         }
         var reader = ConfigurationReader(file: path)
         let configuration = try reader.read(String(decoding: data, as: UTF8.self))
@@ -63,6 +86,16 @@ public struct ConfigurationReader {
 
     /// Reads configuration text.
     public mutating func read(_ text: String) throws(ConfigurationError) -> DaemonConfiguration {
+        var text = text
+        // A byte-order mark, as some editors on Windows write one, is not content.
+        if text.unicodeScalars.first == "\u{FEFF}" { text.unicodeScalars.removeFirst() }
+        if let deep = Self.excessiveNesting(text) {
+            throw ConfigurationError(problems: [
+                ConfigurationProblem(
+                    file: file, line: deep.line, column: deep.column, path: "",
+                    message: "nested more than \(Self.maximumNesting) levels deep; a configuration needs a handful")
+            ])
+        }
         let root: Node?
         do {
             // No tag resolution by Yams (regular expressions per scalar, through ICU): scalars are resolved here,
@@ -91,7 +124,8 @@ public struct ConfigurationReader {
         if let poll = keys["poll"] {
             let pollKeys = entries(poll, path: "poll", allowed: ["interval", "jitter"])
             if let node = pollKeys["interval"],
-                let value = duration(node, path: "poll.interval", minimum: .milliseconds(100))
+                let value = duration(
+                    node, path: "poll.interval", minimum: .milliseconds(100), maximum: .seconds(86_400))
             {
                 configuration.pollInterval = value
             }
@@ -103,7 +137,7 @@ public struct ConfigurationReader {
             if value.hasPrefix("/") {
                 configuration.stateDirectory = value
             } else {
-                report(node, "state_directory", "must be an absolute path, not \(value)")
+                report(node, "state_directory", "must be an absolute path")
             }
         }
         if let log = keys["log"] {
@@ -113,19 +147,24 @@ public struct ConfigurationReader {
                     configuration.logLevel = level
                 } else {
                     report(
-                        node, "log.level", "unknown level \(value)",
+                        node, "log.level", "is not a log level",
                         hint: suggestion(value, among: Logger.Level.allCases.map(\.rawValue))
                             ?? "one of trace, debug, info, notice, warning, error, critical")
                 }
             }
         }
         if let timeouts = keys["timeouts"] {
-            let timeoutKeys = entries(timeouts, path: "timeouts", allowed: ["connect"])
+            let timeoutKeys = entries(timeouts, path: "timeouts", allowed: Self.timeoutKeys)
             if let node = timeoutKeys["connect"],
-                let value = duration(node, path: "timeouts.connect", minimum: .milliseconds(100))
+                let value = duration(
+                    node, path: "timeouts.connect", minimum: .milliseconds(100), maximum: .seconds(600))
             {
                 configuration.connectTimeout = value
             }
+            // `request` and `tick` here are every environment's default.
+            var environmentDefaults = defaults
+            readEnvironmentTimeouts(timeoutKeys, path: "timeouts", into: &environmentDefaults)
+            defaults = environmentDefaults
         }
         if let node = keys["webhooks"] {
             configuration.webhooks = readWebhooks(node)
@@ -137,11 +176,11 @@ public struct ConfigurationReader {
                     configuration.http = endpoint
                     if !["127.0.0.1", "::1", "localhost"].contains(endpoint.host) {
                         warnings.append(
-                            "\(location(listen)): http.listen: \(text) serves metrics and status beyond this machine; "
+                            "\(location(listen)): http.listen: serves metrics and status beyond this machine; "
                                 + "put it behind a firewall or a proxy with authentication")
                     }
                 } else {
-                    report(listen, "http.listen", "\(text) is not host:port", hint: "for example 127.0.0.1:9464")
+                    report(listen, "http.listen", "is not host:port", hint: "for example 127.0.0.1:9464")
                 }
             }
         }
@@ -159,10 +198,11 @@ public struct ConfigurationReader {
     }
 
     static let topLevelKeys = ["poll", "state_directory", "log", "timeouts", "environments", "webhooks", "http"]
+    static let timeoutKeys = ["connect", "request", "tick"]
     static let environmentKeys = [
         "name", "url", "token", "token_env", "token_file", "email", "password", "password_env", "password_file",
         "timeouts", "retry", "limits", "tls", "force", "approval", "approvals", "destructive", "ignore",
-        "system_indexes", "windows", "soak",
+        "system_indexes", "windows", "soak", "follow_redirects",
     ]
     static let targetOnlyKeys = ["approval", "approvals", "destructive", "system_indexes", "windows", "soak"]
 
@@ -180,7 +220,7 @@ public struct ConfigurationReader {
             guard let environment = readEnvironment(element, path: path, index: index) else { continue }
             if let first = seen[environment.name] {
                 report(
-                    element, "\(path).name", "\(environment.name) is already the name of environments[\(first)]")
+                    element, "\(path).name", "is already the name of environments[\(first)]")
             }
             seen[environment.name] = index
             environments.append(environment)
@@ -201,7 +241,7 @@ public struct ConfigurationReader {
         if let nameNode = keys["name"], let value = string(nameNode, path: "\(path).name") {
             if value.range(of: "^[a-z][a-z0-9_-]{0,39}$", options: .regularExpression) == nil {
                 report(
-                    nameNode, "\(path).name", "\(value) is not a valid name",
+                    nameNode, "\(path).name", "is not a valid name",
                     hint: "lower-case letters, digits, - and _, starting with a letter")
             }
             name = value
@@ -227,13 +267,14 @@ public struct ConfigurationReader {
         var environment = DaemonConfiguration.Environment(
             name: name, url: url, credentials: credentials ?? .token(.environment("")))
         environment.approval = index == 0 ? .automatic : ApprovalPolicy.defaultPolicy(forTargetAt: index - 1)
+        environment.requestTimeout = defaults.requestTimeout
+        environment.tickBudget = defaults.tickBudget
         if let timeouts = keys["timeouts"] {
-            let timeoutKeys = entries(timeouts, path: "\(path).timeouts", allowed: ["request"])
-            if let node = timeoutKeys["request"],
-                let value = duration(node, path: "\(path).timeouts.request", minimum: .milliseconds(100))
-            {
-                environment.requestTimeout = value
-            }
+            let timeoutKeys = entries(timeouts, path: "\(path).timeouts", allowed: ["request", "tick"])
+            readEnvironmentTimeouts(timeoutKeys, path: "\(path).timeouts", into: &environment)
+        }
+        if let node = keys["follow_redirects"], let value = bool(node, path: "\(path).follow_redirects") {
+            environment.followRedirects = value
         }
         if let retry = keys["retry"] {
             let retryKeys = entries(retry, path: "\(path).retry", allowed: ["max_attempts", "initial_delay"])
@@ -243,7 +284,8 @@ public struct ConfigurationReader {
                 environment.retry.maxAttempts = value
             }
             if let node = retryKeys["initial_delay"],
-                let value = duration(node, path: "\(path).retry.initial_delay", minimum: .milliseconds(1))
+                let value = duration(
+                    node, path: "\(path).retry.initial_delay", minimum: .milliseconds(1), maximum: .seconds(3600))
             {
                 environment.retry.initialDelay = value
             }
@@ -288,7 +330,7 @@ public struct ConfigurationReader {
             case "manual": required = max(required, 1)
             default:
                 report(
-                    node, "\(path).approval", "must be automatic or manual, not \(value)",
+                    node, "\(path).approval", "must be automatic or manual",
                     hint: suggestion(value, among: ["automatic", "manual"]))
             }
         }
@@ -305,7 +347,7 @@ public struct ConfigurationReader {
                 environment.destructive = policy
             } else {
                 report(
-                    node, "\(path).destructive", "must be allow, approve or never, not \(value)",
+                    node, "\(path).destructive", "must be allow, approve or never",
                     hint: suggestion(value, among: DestructivePolicy.allCases.map(\.rawValue)).map {
                         "did you mean \($0)?"
                     })
@@ -318,7 +360,7 @@ public struct ConfigurationReader {
             switch value {
             case "keep": environment.manageSystemIndexes = false
             case "manage": environment.manageSystemIndexes = true
-            default: report(node, "\(path).system_indexes", "must be keep or manage, not \(value)")
+            default: report(node, "\(path).system_indexes", "must be keep or manage")
             }
         }
         if let node = keys["windows"] {
@@ -328,6 +370,31 @@ public struct ConfigurationReader {
             environment.soak = value
         }
         return environment
+    }
+
+    /// `request` (one request, headers and body: at most an hour) and `tick` (all of an environment's requests in
+    /// one tick: at most a day, and not less than one request).
+    mutating func readEnvironmentTimeouts(
+        _ keys: [String: Node], path: String, into environment: inout DaemonConfiguration.Environment
+    ) {
+        if let node = keys["request"],
+            let value = duration(
+                node, path: "\(path).request", minimum: .milliseconds(100), maximum: .seconds(3600))
+        {
+            environment.requestTimeout = value
+        }
+        if let node = keys["tick"],
+            let value = duration(node, path: "\(path).tick", minimum: .seconds(1), maximum: .seconds(86_400))
+        {
+            environment.tickBudget = value
+        }
+        if let tick = environment.tickBudget, tick < environment.requestTimeout,
+            let node = keys["tick"] ?? keys["request"]
+        {
+            report(
+                node, "\(path).tick", "must be at least the request timeout",
+                hint: "one request must fit in an environment's time for a tick")
+        }
     }
 
     static func parseListen(_ text: String) -> DaemonConfiguration.HTTPEndpoint? {
@@ -358,19 +425,19 @@ public struct ConfigurationReader {
                 if keys["name"] == nil { report(element, "\(path).name", "is required") }
                 continue
             }
-            if !names.insert(name).inserted { report(nameNode, "\(path).name", "\(name) is used twice") }
+            if !names.insert(name).inserted {
+                report(nameNode, "\(path).name", "is already the name of another webhook")
+            }
             var url: Secret.Source?
             let urlKeys = ["url", "url_env", "url_file"].filter { keys[$0] != nil }
             if urlKeys.count > 1, let second = keys[urlKeys[1]] {
                 report(second, "\(path).\(urlKeys[1])", "give only one of url, url_env, url_file")
             }
             if let node = keys["url"], let text = string(node, path: "\(path).url") {
-                if let parsed = URL(string: text), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""),
-                    parsed.host?.isEmpty == false
-                {
-                    url = .inline(Secret(text))
+                if let problem = WebhookConfiguration.problem(withURL: text) {
+                    report(node, "\(path).url", problem, hint: "for example https://hooks.example.com/x")
                 } else {
-                    report(node, "\(path).url", "not a valid URL", hint: "for example https://hooks.example.com/x")
+                    url = .inline(Secret(text))
                 }
             } else if let node = keys["url_env"], let text = string(node, path: "\(path).url_env") {
                 url = .environment(text)
@@ -384,7 +451,7 @@ public struct ConfigurationReader {
                 if let value = WebhookConfiguration.Format(rawValue: text) {
                     format = value
                 } else {
-                    report(node, "\(path).format", "must be json or slack, not \(text)")
+                    report(node, "\(path).format", "must be json or slack")
                 }
             }
             var kinds = Set(WebhookConfiguration.Kind.allCases)
@@ -396,7 +463,7 @@ public struct ConfigurationReader {
                         else {
                             let text = item.scalar?.string ?? ""
                             report(
-                                item, "\(path).events", "unknown event \(text)",
+                                item, "\(path).events", "is not an event",
                                 hint: suggestion(text, among: WebhookConfiguration.Kind.allCases.map(\.rawValue)).map {
                                     "did you mean \($0)?"
                                 }
@@ -444,7 +511,7 @@ public struct ConfigurationReader {
             let parts = pattern.split(separator: ".", omittingEmptySubsequences: false)
             if parts.count > 2 || parts.contains(where: \.isEmpty) {
                 report(
-                    element, "\(path)[\(index)]", "\(pattern) is not a pattern",
+                    element, "\(path)[\(index)]", "is not a pattern",
                     hint: "collection or collection.field, with * as a wildcard")
                 continue
             }
@@ -479,7 +546,7 @@ public struct ConfigurationReader {
                         days = parsed
                     } else {
                         report(
-                            daysNode, "\(itemPath).days", "\(text) is not a set of days",
+                            daysNode, "\(itemPath).days", "is not a set of days",
                             hint: "daily, mon-fri, sat,sun or a list [mon, wed]")
                     }
                 }
@@ -491,7 +558,7 @@ public struct ConfigurationReader {
                     (start, end) = parsed
                 } else {
                     report(
-                        hoursNode, "\(itemPath).hours", "\(text) is not a time range", hint: "for example 09:00-17:00")
+                        hoursNode, "\(itemPath).hours", "is not a time range", hint: "for example 09:00-17:00")
                 }
             }
             var timeZone = TimeZone(identifier: "UTC")!
@@ -500,7 +567,7 @@ public struct ConfigurationReader {
                     timeZone = zone
                 } else {
                     report(
-                        zoneNode, "\(itemPath).timezone", "unknown time zone \(text)",
+                        zoneNode, "\(itemPath).timezone", "is not a known time zone",
                         hint: "an IANA name such as Europe/Berlin or America/New_York")
                 }
             }
@@ -611,12 +678,16 @@ public struct ConfigurationReader {
         var result: [String: Node] = [:]
         for (keyNode, value) in mapping {
             let key = keyNode.scalar?.string ?? ""
-            let keyPath = path.isEmpty ? key : "\(path).\(key)"
+            let shown = Self.displayKey(key)
+            let keyPath = path.isEmpty ? shown : "\(path).\(shown)"
             guard allowed.contains(key) else {
-                report(
-                    keyNode, keyPath, "unknown key",
-                    hint: suggestion(key, among: allowed).map { "did you mean \($0)?" }
-                        ?? "known keys: \(allowed.joined(separator: ", "))")
+                // Past the problems that will be printed, counting is enough.
+                let hint =
+                    problems.count >= ConfigurationError.shown
+                    ? nil
+                    : suggestion(key, among: allowed).map { "did you mean \($0)?" }
+                        ?? "known keys: \(allowed.joined(separator: ", "))"
+                report(keyNode, keyPath, "unknown key", hint: hint)
                 continue
             }
             if result[key] != nil {
@@ -651,7 +722,7 @@ public struct ConfigurationReader {
             return nil
         }
         guard range.contains(value) else {
-            report(node, path, "must be between \(range.lowerBound) and \(range.upperBound), not \(value)")
+            report(node, path, "must be between \(range.lowerBound) and \(range.upperBound)")
             return nil
         }
         return value
@@ -675,35 +746,68 @@ public struct ConfigurationReader {
         return value
     }
 
-    /// `90`, `90s`, `500ms`, `5m`, `1h`, `1h30m`.
-    mutating func duration(_ node: Node, path: String, minimum: Duration) -> Duration? {
-        guard let text = node.scalar?.string, let value = Self.parseDuration(text) else {
+    /// The longest duration any key takes, unless its own bound is lower.
+    public static let longestDuration: Duration = .seconds(30 * 86_400)
+
+    /// `90`, `90s`, `500ms`, `5m`, `1h`, `1h30m`, between `minimum` and `maximum` (30 days unless said).
+    mutating func duration(
+        _ node: Node, path: String, minimum: Duration, maximum: Duration = Self.longestDuration
+    ) -> Duration? {
+        guard let text = node.scalar?.string, let milliseconds = Self.durationMilliseconds(text) else {
             report(node, path, "not a duration", hint: "for example 30s, 5m, 1h or 500ms")
             return nil
         }
+        guard milliseconds <= maximum.seconds * 1000,
+            let value = Duration.checkedSeconds(
+                milliseconds / 1000, atMost: maximum.seconds)
+        else {
+            report(node, path, "must be at most \(Self.describe(maximum))")
+            return nil
+        }
         guard value >= minimum else {
-            report(node, path, "must be at least \(minimum)")
+            report(node, path, "must be at least \(Self.describe(minimum))")
             return nil
         }
         return value
     }
 
+    /// A duration as the configuration writes it: `30d`, `2h`, `5m`, `30s`, `500ms`.
+    static func describe(_ duration: Duration) -> String {
+        let milliseconds = Int(saturating: duration.seconds * 1000)
+        for (unit, size) in [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds >= size && milliseconds % size == 0 {
+            return "\(milliseconds / size)\(unit)"
+        }
+        return "\(milliseconds)ms"
+    }
+
+    /// A duration of at most 100 years (longer texts, and NaN or infinite numbers, are not durations).
     public static func parseDuration(_ text: String) -> Duration? {
+        guard let milliseconds = durationMilliseconds(text) else { return nil }
+        return Duration.checkedSeconds(milliseconds / 1000, atMost: 100 * 365 * 86_400)
+    }
+
+    /// The milliseconds `text` denotes (`90`, `1h30m`, `500ms`): a finite, non-negative number, or nil.
+    static func durationMilliseconds(_ text: String) -> Double? {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let seconds = Double(trimmed), seconds >= 0 { return .milliseconds(Int64(seconds * 1000)) }
-        var total: Duration = .zero
+        guard !trimmed.isEmpty, trimmed.utf8.count <= 64 else { return nil }
+        if trimmed.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }) {
+            guard let seconds = Double(trimmed), seconds.isFinite else { return nil }
+            return seconds * 1000
+        }
+        var total = 0.0
         var number = ""
         var unit = ""
         var parts: [(String, String)] = []
         for character in trimmed {
-            if character.isNumber || character == "." {
+            if character.isASCII && (character.isNumber || character == ".") {
                 if !unit.isEmpty {
                     parts.append((number, unit))
                     number = ""
                     unit = ""
                 }
                 number.append(character)
-            } else if character.isLetter {
+            } else if character.isASCII && character.isLetter {
                 unit.append(character)
             } else {
                 return nil
@@ -711,23 +815,22 @@ public struct ConfigurationReader {
         }
         parts.append((number, unit))
         for (number, unit) in parts {
-            guard let value = Double(number) else { return nil }
-            let milliseconds: Double
+            guard let value = Double(number), value.isFinite else { return nil }
             switch unit {
-            case "ms": milliseconds = value
-            case "s": milliseconds = value * 1000
-            case "m": milliseconds = value * 60_000
-            case "h": milliseconds = value * 3_600_000
-            case "d": milliseconds = value * 86_400_000
+            case "ms": total += value
+            case "s": total += value * 1000
+            case "m": total += value * 60_000
+            case "h": total += value * 3_600_000
+            case "d": total += value * 86_400_000
             default: return nil
             }
-            total += .milliseconds(Int64(milliseconds))
         }
-        return total
+        return total.isFinite ? total : nil
     }
 
     /// The closest candidate within a small edit distance.
     func suggestion(_ word: String, among candidates: [String]) -> String? {
+        guard word.utf8.count <= 64 else { return nil }
         let scored = candidates.map { ($0, Self.distance(word.lowercased(), $0)) }.filter {
             $0.1 <= max(2, $0.0.count / 3)
         }
@@ -751,19 +854,85 @@ public struct ConfigurationReader {
         return previous[b.count]
     }
 
+    /// A YAML error as a problem, without anything Yams quotes from the file: its `description` and its contexts
+    /// hold the whole text (secrets included), so only libyaml's own problem text and the position are kept.
     static func problem(file: String, from error: YamlError) -> ConfigurationProblem {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
-            return ConfigurationProblem(
-                file: file, line: mark.line, column: mark.column, path: "",
-                message: "not valid YAML: \(problem)" + (context.map { " (\($0.text))" } ?? ""))
-        case .composer(let context, let problem, let mark, _):
-            return ConfigurationProblem(
-                file: file, line: mark.line, column: mark.column, path: "",
-                message: "not valid YAML: \(problem)" + (context.map { " (\($0.text))" } ?? ""))
-        default:
-            return ConfigurationProblem(
-                file: file, line: 1, column: 1, path: "", message: "not valid YAML: \(error)")
+        func located(_ mark: Mark, _ message: String) -> ConfigurationProblem {
+            ConfigurationProblem(file: file, line: mark.line, column: mark.column, path: "", message: message)
         }
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return located(mark, "not valid YAML: \(safeText(problem))")
+        case .duplicatedKeysInMapping(let duplicates, let context):
+            let names = duplicates.map(displayKey).joined(separator: ", ")
+            return located(context.mark, "a key appears twice in one mapping (\(names))")
+        case .reader(let problem, _, _, _):
+            return ConfigurationProblem(
+                file: file, line: 1, column: 1, path: "", message: "not readable as text: \(safeText(problem))")
+        case .dataCouldNotBeDecoded:
+            return ConfigurationProblem(file: file, line: 1, column: 1, path: "", message: "not UTF-8 text")
+        default:
+            return ConfigurationProblem(file: file, line: 1, column: 1, path: "", message: "not valid YAML")
+        }
+    }
+
+    /// libyaml's problem texts are fixed phrases; anything longer or stranger is not passed on.
+    static func safeText(_ text: String) -> String {
+        text.utf8.count <= 100 && text.allSatisfy({ $0.isASCII && !$0.isNewline }) ? text : "unreadable input"
+    }
+
+    /// A key as a message may show it: a plain name, or `(a key)` when it does not look like one (a secret pasted
+    /// in the wrong place must not come back in an error).
+    static func displayKey(_ key: String) -> String {
+        let plain =
+            key.utf8.count <= 40 && !key.isEmpty
+            && key.unicodeScalars.allSatisfy {
+                $0.isASCII && ($0.properties.isAlphabetic || "0123456789_-*.".unicodeScalars.contains($0))
+            }
+        return plain ? key : "(a key)"
+    }
+
+    /// How deep a configuration may nest (flow brackets and block indentation levels together).
+    static let maximumNesting = 64
+
+    /// Where the text nests deeper than `maximumNesting`, if it does: Yams builds its tree recursively, and a
+    /// file of ten thousand `[` would exhaust the stack. Counted conservatively (brackets inside quotes and
+    /// comments count too): a real configuration stays far below.
+    static func excessiveNesting(_ text: String) -> (line: Int, column: Int)? {
+        var depth = 0
+        var line = 1
+        var column = 0
+        var indentation = 0
+        var atLineStart = true
+        var dashes = 0
+        for scalar in text.unicodeScalars {
+            column += 1
+            switch scalar {
+            case "\n":
+                line += 1
+                column = 0
+                indentation = 0
+                dashes = 0
+                atLineStart = true
+                continue
+            case " " where atLineStart:
+                indentation += 1
+            case "-" where atLineStart, "?" where atLineStart:
+                dashes += 1
+            case "[", "{":
+                atLineStart = false
+                depth += 1
+            case "]", "}":
+                atLineStart = false
+                depth = max(0, depth - 1)
+            default:
+                atLineStart = false
+            }
+            if depth + dashes + indentation / 2 > maximumNesting * 2 || depth > maximumNesting {
+                return (line, column)
+            }
+        }
+        return nil
     }
 }

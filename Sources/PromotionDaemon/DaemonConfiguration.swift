@@ -67,6 +67,11 @@ public struct DaemonConfiguration: Sendable {
         public var manageSystemIndexes: Bool
         public var windows: [PromotionWindow]
         public var soak: Duration
+        /// The most time this environment's requests may take in one tick (`timeouts.tick`; nil: three request
+        /// timeouts).
+        public var tickBudget: Duration?
+        /// Follow same-host redirects of GET requests (`follow_redirects`).
+        public var followRedirects: Bool
 
         public init(name: String, url: String, credentials: Credentials) {
             self.name = name
@@ -84,6 +89,8 @@ public struct DaemonConfiguration: Sendable {
             manageSystemIndexes = false
             windows = []
             soak = .zero
+            tickBudget = nil
+            followRedirects = false
         }
     }
 
@@ -120,8 +127,36 @@ public struct DaemonConfiguration: Sendable {
                 EnvironmentSettings(
                     name: $0.name, url: $0.url, force: $0.force, policy: $0.approval, destructive: $0.destructive,
                     ignore: $0.ignore, manageSystemIndexes: $0.manageSystemIndexes, windows: $0.windows,
-                    soak: $0.soak)
+                    soak: $0.soak, tickBudget: $0.tickBudget ?? $0.requestTimeout * 3)
             })
+    }
+
+    /// Every secret the configuration names, read now: one line per secret that cannot be read (naming the
+    /// environment or webhook and where the secret was looked for, never a value), and per webhook address that is
+    /// not an http or https URL. `run` refuses to start (exit 78) and `check-config` fails on any of them.
+    public func secretProblems(
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> [String] {
+        var problems: [String] = []
+        for environment in environments {
+            do {
+                _ = try endpoint(for: environment, processEnvironment: processEnvironment)
+            } catch {
+                problems.append("environment \(environment.name): \(error)")
+            }
+        }
+        for webhook in webhooks {
+            do {
+                let url = try Secret.resolve(webhook.url, environment: processEnvironment)
+                if let problem = WebhookConfiguration.problem(withURL: url.value) {
+                    problems.append("webhook \(webhook.name): the address from \(webhook.url) \(problem)")
+                }
+                if let secret = webhook.secret { _ = try Secret.resolve(secret, environment: processEnvironment) }
+            } catch {
+                problems.append("webhook \(webhook.name): \(error)")
+            }
+        }
+        return problems
     }
 
     /// The client endpoint of an environment, with its secret read from its source now.
@@ -137,6 +172,6 @@ public struct DaemonConfiguration: Sendable {
         return DirectusEndpoint(
             url: environment.url, authentication: authentication, requestTimeout: environment.requestTimeout,
             tls: environment.tls, retry: environment.retry, maxSnapshotBytes: environment.maxSnapshotBytes,
-            multipartThreshold: environment.multipartThreshold)
+            multipartThreshold: environment.multipartThreshold, followRedirects: environment.followRedirects)
     }
 }

@@ -21,13 +21,17 @@ public struct EnvironmentSettings: Sendable, Equatable {
     public var windows: [PromotionWindow]
     /// How long a revision must have been applied on the environment before this one before it starts here.
     public var soak: Duration
+    /// The most time this environment's requests may take in one tick (nil: no limit beyond each request's own
+    /// timeout), so that an instance that stalls cannot keep the others from being polled.
+    public var tickBudget: Duration?
 
     public var destructiveNeedsExplicitApproval: Bool { destructive == .approve }
 
     public init(
         name: String, url: String, force: Bool = false, policy: ApprovalPolicy = .automatic,
         destructive: DestructivePolicy = .allow, ignore: IgnoreRules = IgnoreRules(),
-        manageSystemIndexes: Bool = false, windows: [PromotionWindow] = [], soak: Duration = .zero
+        manageSystemIndexes: Bool = false, windows: [PromotionWindow] = [], soak: Duration = .zero,
+        tickBudget: Duration? = nil
     ) {
         self.name = name
         self.url = url
@@ -38,6 +42,7 @@ public struct EnvironmentSettings: Sendable, Equatable {
         self.manageSystemIndexes = manageSystemIndexes
         self.windows = windows
         self.soak = soak
+        self.tickBudget = tickBudget
     }
 }
 

@@ -102,7 +102,7 @@ struct ConfigurationTests {
             ),
             (
                 "environments:\n  - {name: dev, url: 'http://a', token_env: A}\n  - {name: dev, url: 'http://b', token_env: B}\n",
-                "dev is already the name of environments[0]"
+                "environments[1].name: is already the name of environments[0]"
             ),
             (
                 "environments:\n  - {name: dev, url: 'http://a'}\n  - {name: p, url: 'http://b', token_env: B}\n",
@@ -114,7 +114,7 @@ struct ConfigurationTests {
             ),
             (
                 "environments:\n  - {name: Dev!, url: 'http://a', token_env: A}\n  - {name: p, url: 'http://b', token_env: B}\n",
-                "Dev! is not a valid name"
+                "environments[0].name: is not a valid name"
             ),
             (
                 "environments:\n  - {name: d, url: 'http://a', token_env: A, approval: manual}\n  - {name: p, url: 'http://b', token_env: B}\n",
@@ -122,14 +122,14 @@ struct ConfigurationTests {
             ),
             (
                 "environments:\n  - {name: d, url: 'http://a', token_env: A}\n  - {name: p, url: 'http://b', token_env: B, approval: sometimes}\n",
-                "must be automatic or manual, not sometimes"
+                "environments[1].approval: must be automatic or manual"
             ),
             (
                 "environments:\n  - {name: d, url: 'http://user:pw@a', token_env: A}\n  - {name: p, url: 'http://b', token_env: B}\n",
                 "must not hold credentials"
             ),
             ("state_directory: relative/dir\nenvironments: []\n", "must be an absolute path"),
-            ("log: {level: loud}\nenvironments: []\n", "unknown level loud"),
+            ("log: {level: loud}\nenvironments: []\n", "log.level: is not a log level"),
             ("environments: [\n", "not valid YAML"),
             ("- just\n- a list\n", "must be a mapping"),
         ])
@@ -250,14 +250,14 @@ struct PolicyConfigurationTests {
     @Test(
         "policy mistakes are located and explained",
         arguments: [
-            ("destructive: sometimes", "must be allow, approve or never, not sometimes"),
+            ("destructive: sometimes", "destructive: must be allow, approve or never"),
             ("destructive: aprove", "did you mean approve?"),
             ("ignore: articles", "must be a list of patterns"),
-            ("ignore: [a.b.c]", "a.b.c is not a pattern"),
+            ("ignore: [a.b.c]", "ignore[0]: is not a pattern"),
             ("system_indexes: drop", "must be keep or manage"),
-            ("windows: [{days: someday}]", "someday is not a set of days"),
-            ("windows: [{hours: 9-5}]", "9-5 is not a time range"),
-            ("windows: [{timezone: Mars/Olympus}]", "unknown time zone Mars/Olympus"),
+            ("windows: [{days: someday}]", "days: is not a set of days"),
+            ("windows: [{hours: 9-5}]", "hours: is not a time range"),
+            ("windows: [{timezone: Mars/Olympus}]", "timezone: is not a known time zone"),
             ("windows: [{dayz: mon}]", "did you mean days?"),
             ("soak: forever", "not a duration"),
         ])
@@ -347,8 +347,8 @@ struct NotificationConfigurationTests {
             ("webhooks: [{name: a}]", "is required (url, url_env or url_file)"),
             ("webhooks: [{name: a, url: \"http://h\", events: [aproval_needed]}]", "did you mean approval_needed?"),
             ("webhooks: [{name: a, url: \"http://h\", format: teams}]", "must be json or slack"),
-            ("webhooks: [{name: a, url: \"ftp://h\"}]", "not a valid URL"),
-            ("http: {listen: nowhere}", "nowhere is not host:port"),
+            ("webhooks: [{name: a, url: \"ftp://h\"}]", "url: is not an http or https URL"),
+            ("http: {listen: nowhere}", "http.listen: is not host:port"),
         ])
     func mistakes(line: String, expected: String) {
         do {
