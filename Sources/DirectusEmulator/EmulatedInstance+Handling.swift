@@ -384,6 +384,7 @@ extension EmulatedInstance {
         } catch {
             // The transaction rolls back: the schema stays as it was.
             if error.isForbidden { throw DirectusErrorResponse.forbidden }
+            if error.isInternal { throw DirectusErrorResponse.internalError("An unexpected error occurred.") }
             throw DirectusErrorResponse.invalidPayload(error.reason)
         }
         appliedCount += 1

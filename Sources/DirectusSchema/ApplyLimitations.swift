@@ -108,8 +108,10 @@ public enum ApplyLimitations {
                 found.append(
                     .init(
                         list: .field, collection: entry.collectionName, field: entry.fieldName, effect: .fails,
-                        reason: "its first change adds \(pathText(first.path)), and Directus then creates the field "
-                            + "again, which already exists"))
+                        reason: "its first change adds \(pathText(first.path)) outside meta, and Directus hands that "
+                            + "value to createField as if it were a whole field: createField looks the field up by an "
+                            + "undefined name, the query fails, and the apply stops with 500 (An unexpected "
+                            + "error occurred.)"))
             default: break
             }
         }

@@ -49,6 +49,9 @@ public enum SnapshotApplier {
         public var reason: String
         /// Whether Directus answers 403 FORBIDDEN (a missing item) rather than 400 INVALID_PAYLOAD.
         public var isForbidden: Bool
+        /// Whether the failure is not one of Directus's own errors but a crash inside it, which it answers with 500
+        /// INTERNAL_SERVER_ERROR ("An unexpected error occurred.").
+        public var isInternal = false
 
         public var description: String {
             let target = field.map { "\(collection).\($0)" } ?? collection
@@ -316,7 +319,15 @@ private struct Run {
         do {
             let first = entry.diff.first
             let nestedMeta = Self.isNestedMetaUpdate(first)
-            if case .new(_, let rhs)? = first, !nestedMeta {
+            if case .new(let path, let rhs)? = first, !nestedMeta {
+                if !path.isEmpty && rhs["field"]?.stringValue == nil {
+                    // Directus hands the record's value to createField as if it were a field: its lookup of
+                    // directus_fields with an undefined field name makes knex throw, and the apply answers 500.
+                    throw Failure(
+                        step: .createField, collection: entry.collectionName, field: nil,
+                        reason: "Undefined binding(s) detected when compiling FIRST. Undefined column(s): [field]",
+                        isForbidden: false, isInternal: true)
+                }
                 try createField(entry, rhs)
             }
             if first?.kind == .edited || first?.kind == .array || nestedMeta {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The life of one promotion: revision R carried to target T. A value that takes events and returns the
 /// action the daemon must carry out; it does no I/O, so every (state, event) pair can be tested.
 ///
@@ -49,7 +51,9 @@ public struct PromotionStateMachine: Sendable, Equatable {
         /// 204: the target already has R.
         case inSync
         /// Changes; `contentKey` identifies the diff's content (not Directus's hash, which moves with any change).
-        case changes(contentKey: String, destructive: Bool)
+        /// `predictedFailure` says why Directus is expected to fail the apply, when the plan predicts it: such a
+        /// plan is never applied without a person accepting the prediction.
+        case changes(contentKey: String, destructive: Bool, predictedFailure: String? = nil)
     }
 
     /// What sending the apply gave.
@@ -58,8 +62,8 @@ public struct PromotionStateMachine: Sendable, Equatable {
         case accepted
         /// The answer was lost (timeout, dropped connection): only a new diff can tell.
         case unknown
-        /// The hash no longer matches: the target changed since the diff.
-        case stale
+        /// Directus refused the diff's hash (its message) at `at`: the target changed since the diff, or says it did.
+        case stale(reason: String, at: Date)
         /// Directus refused or failed it.
         case refused(reason: String, retryable: Bool)
     }
@@ -73,7 +77,8 @@ public struct PromotionStateMachine: Sendable, Equatable {
         case applyFinished(ApplyOutcome)
         /// The diff after the apply (or after an apply whose outcome is unknown).
         case verified(PlanResult)
-        case approvalRecorded(actor: String, allowDestructive: Bool)
+        /// A person's approval; `despiteWarnings` accepts a predicted apply failure.
+        case approvalRecorded(actor: String, allowDestructive: Bool, despiteWarnings: Bool = false)
         case rejectionRecorded(actor: String)
         case cancelRequested(actor: String)
         case retryRequested(actor: String)
@@ -110,7 +115,14 @@ public struct PromotionStateMachine: Sendable, Equatable {
     public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
         public var state: State
         public var event: Event
-        public var description: String { "a promotion that is \(state.rawValue) does not take \(event)" }
+        /// Why, when there is more to say than the state.
+        public var reason: String?
+        public init(state: State, event: Event, reason: String? = nil) {
+            self.state = state
+            self.event = event
+            self.reason = reason
+        }
+        public var description: String { reason ?? "a promotion that is \(state.rawValue) does not take \(event)" }
     }
 
     /// What the machine remembers besides its state; persisted with it, so a restarted daemon rebuilds the
@@ -131,12 +143,56 @@ public struct PromotionStateMachine: Sendable, Equatable {
         public var applyOutcomeUnknown = false
         /// Applies sent for the current approval whose outcome was unknown and that did not take effect.
         public var unconfirmedApplies = 0
+        /// Why Directus is expected to fail the latest plan's apply, when the plan predicts it.
+        public var predictedFailure: String?
+        /// A person accepted the predicted failure of the planned content (`approve --despite-warnings`).
+        public var warningsAccepted = false
+        /// Applies in a row that Directus refused for a stale hash, and when the last one was refused.
+        public var staleAnswers = 0
+        public var lastStaleAt: Date?
 
         public init() {}
+
+        // Decoded leniently: memory written by an earlier version lacks the newer keys.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            approvedContentKey = try container.decodeIfPresent(String.self, forKey: .approvedContentKey)
+            plannedContentKey = try container.decodeIfPresent(String.self, forKey: .plannedContentKey)
+            plannedDestructive = try container.decodeIfPresent(Bool.self, forKey: .plannedDestructive) ?? false
+            approvers = try container.decodeIfPresent([String].self, forKey: .approvers) ?? []
+            destructiveAllowed = try container.decodeIfPresent(Bool.self, forKey: .destructiveAllowed) ?? false
+            lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+            retryable = try container.decodeIfPresent(Bool.self, forKey: .retryable) ?? false
+            applyOutcomeUnknown = try container.decodeIfPresent(Bool.self, forKey: .applyOutcomeUnknown) ?? false
+            unconfirmedApplies = try container.decodeIfPresent(Int.self, forKey: .unconfirmedApplies) ?? 0
+            predictedFailure = try container.decodeIfPresent(String.self, forKey: .predictedFailure)
+            warningsAccepted = try container.decodeIfPresent(Bool.self, forKey: .warningsAccepted) ?? false
+            staleAnswers = try container.decodeIfPresent(Int.self, forKey: .staleAnswers) ?? 0
+            lastStaleAt = try container.decodeIfPresent(Date.self, forKey: .lastStaleAt)
+        }
     }
 
     /// How many lost applies that did not take effect are sent again before giving up.
     public static let maxUnconfirmedApplies = 3
+
+    /// How many applies in a row Directus may refuse for a stale hash before the promotion stops for a person: a
+    /// target whose diff answers a hash that its apply then refuses would otherwise be re-planned for ever.
+    public static let maxStaleAnswers = 3
+
+    /// How long to wait before planning again after `answers` stale-hash refusals in a row: at once after the
+    /// first (someone changed the target between the diff and the apply: the ordinary case), then 30 s.
+    public static func staleRetryDelay(afterAnswers answers: Int) -> TimeInterval {
+        answers <= 1 ? 0 : 30 * Double(1 << min(answers - 2, 10))
+    }
+
+    /// When a promotion that Directus refused for a stale hash may be planned again (nil: at once).
+    public var staleRetryAt: Date? {
+        guard state == .stale, let last = memory.lastStaleAt else { return nil }
+        let delay = Self.staleRetryDelay(afterAnswers: memory.staleAnswers)
+        return delay > 0 ? last.addingTimeInterval(delay) : nil
+    }
+
+    public var predictedFailure: String? { memory.predictedFailure }
 
     public private(set) var state: State
     public private(set) var memory: Memory
@@ -191,13 +247,28 @@ public struct PromotionStateMachine: Sendable, Equatable {
             memory.retryable = canRetry
             return .alert(reason)
 
-        case (.awaitingApproval, .approvalRecorded(let actor, let allowDestructive)):
+        case (.awaitingApproval, .approvalRecorded(let actor, let allowDestructive, let despiteWarnings)),
+            (.blocked, .approvalRecorded(let actor, let allowDestructive, let despiteWarnings))
+        where state == .awaitingApproval || (memory.predictedFailure != nil && memory.plannedContentKey != nil):
+            if memory.predictedFailure != nil && !memory.warningsAccepted && !despiteWarnings {
+                throw Rejection(
+                    state: state, event: event,
+                    reason: "the plan predicts that Directus fails the apply (\(memory.predictedFailure ?? "")); "
+                        + "approve with --despite-warnings to send it anyway")
+            }
+            if despiteWarnings { memory.warningsAccepted = true }
             if !memory.approvers.contains(actor) { memory.approvers.append(actor) }
             memory.destructiveAllowed = destructiveAllowed || allowDestructive
             if approvers.count >= policy.requiredApprovals && (!needsDestructiveConsent || destructiveAllowed) {
                 state = .approved
                 memory.approvedContentKey = plannedContentKey
+                memory.lastError = nil
                 return .prepareApply
+            }
+            if state == .blocked {
+                state = .awaitingApproval
+                memory.lastError = nil
+                return .requestApproval
             }
             return .none
         case (.awaitingApproval, .targetChanged):
@@ -210,7 +281,7 @@ public struct PromotionStateMachine: Sendable, Equatable {
         case (.approved, .preparedForApply(.inSync)):
             state = .applied
             return .finish(.applied)
-        case (.approved, .preparedForApply(.changes(let key, let destructive))):
+        case (.approved, .preparedForApply(.changes(let key, let destructive, let predicted))):
             if key == approvedContentKey {
                 state = .applying
                 return .apply
@@ -218,17 +289,30 @@ public struct PromotionStateMachine: Sendable, Equatable {
             // The target moved: what would be applied is not what was approved.
             memory.plannedContentKey = key
             memory.plannedDestructive = destructive
+            memory.predictedFailure = predicted
             return requireApprovalAgain()
 
         case (.applying, .applyFinished(.accepted)):
             state = .verifying
             memory.applyOutcomeUnknown = false
+            memory.staleAnswers = 0
+            memory.lastStaleAt = nil
             return .verify
         case (.applying, .applyFinished(.unknown)):
             state = .verifying
             memory.applyOutcomeUnknown = true
             return .verify
-        case (.applying, .applyFinished(.stale)):
+        case (.applying, .applyFinished(.stale(let reason, let at))):
+            memory.staleAnswers += 1
+            memory.lastStaleAt = at
+            if memory.staleAnswers >= Self.maxStaleAnswers {
+                state = .blocked
+                memory.lastError =
+                    "Directus refused the diff's hash \(memory.staleAnswers) times in a row, each time right after a "
+                    + "fresh diff; its answer: \"\(reason)\". Check that nothing rewrites the target's schema "
+                    + "continuously and that every Directus node behind its URL runs the same schema, then retry"
+                return .alert(memory.lastError ?? "")
+            }
             state = .stale
             return .computeDiff
         case (.applying, .applyFinished(.refused(let reason, let canRetry))):
@@ -241,7 +325,7 @@ public struct PromotionStateMachine: Sendable, Equatable {
             state = .applied
             memory.applyOutcomeUnknown = false
             return .finish(.applied)
-        case (.verifying, .verified(.changes(let key, _)))
+        case (.verifying, .verified(.changes(let key, _, _)))
         where memory.applyOutcomeUnknown && key == approvedContentKey
             && memory.unconfirmedApplies + 1 < Self.maxUnconfirmedApplies:
             // The answer was lost and the target still shows exactly the approved diff: the apply never took
@@ -250,7 +334,7 @@ public struct PromotionStateMachine: Sendable, Equatable {
             memory.applyOutcomeUnknown = false
             state = .approved
             return .prepareApply
-        case (.verifying, .verified(.changes(let key, let destructive))):
+        case (.verifying, .verified(.changes(let key, let destructive, _))):
             state = .failed
             memory.plannedContentKey = key
             memory.plannedDestructive = destructive
@@ -267,6 +351,8 @@ public struct PromotionStateMachine: Sendable, Equatable {
             memory.lastError = nil
             memory.retryable = false
             memory.unconfirmedApplies = 0
+            memory.staleAnswers = 0
+            memory.lastStaleAt = nil
             return .computeDiff
 
         default:
@@ -283,10 +369,11 @@ public struct PromotionStateMachine: Sendable, Equatable {
         case .inSync:
             state = .applied
             return .finish(.applied)
-        case .changes(let key, let destructive):
+        case .changes(let key, let destructive, let predicted):
             let samePlan = key == memory.plannedContentKey
             memory.plannedContentKey = key
             memory.plannedDestructive = destructive
+            memory.predictedFailure = predicted
             if key == approvedContentKey {
                 state = .approved
                 return .prepareApply
@@ -300,8 +387,17 @@ public struct PromotionStateMachine: Sendable, Equatable {
         if !keepingApprovers {
             memory.approvers = []
             memory.destructiveAllowed = false
+            memory.warningsAccepted = false
         }
         memory.approvedContentKey = nil
+        if let predicted = memory.predictedFailure, !memory.warningsAccepted {
+            // Never applied on a policy's say-so: a person looks at the prediction first.
+            state = .blocked
+            memory.lastError =
+                "the plan predicts that Directus fails the apply: \(predicted); review it with `show`, then "
+                + "approve with --despite-warnings to send it anyway, or change the source"
+            return .alert(memory.lastError ?? "")
+        }
         if policy.isAutomatic && !needsDestructiveConsent {
             state = .approved
             memory.approvedContentKey = plannedContentKey

@@ -22,8 +22,10 @@ extension PromotionEngine {
             } catch let error as DirectusClientError {
                 _ = try store.recordObservation(environment: target, snapshot: nil, error: "\(error)", at: now())
                 report.problems.append("\(target) cannot be observed: \(error)")
+                noteCondition(target, failure: error)
                 continue
             }
+            noteCondition(target, failure: nil)
             let at = now()
             let observed = try record(poll, of: target, at: at)
             if case .unchanged = poll { report.unchangedBodies.insert(target) }

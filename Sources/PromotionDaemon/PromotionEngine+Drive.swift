@@ -46,8 +46,12 @@ extension PromotionEngine {
         var machine = self.machine(for: promotion)
         // The fresh diff taken right before applying, for the apply that follows it in this same drive.
         var pending: PendingDiff?
-        for _ in 0..<24 {
-            if !shouldContinue() { break }
+        var steps = 0
+        // A bounded number of steps; but an apply that is due is always sent: neither the bound nor a shutdown
+        // may leave a promotion in `applying` with nothing sent.
+        while steps < 24 || (machine.state == .applying && pending != nil) {
+            steps += 1
+            if !shouldContinue() && !(machine.state == .applying && pending != nil) { break }
             var step: Step
             switch machine.state {
             case .queued:
@@ -89,6 +93,13 @@ extension PromotionEngine {
                         ? "planning revision \(promotion.revisionID) on \(promotion.target)"
                         : "revision \(promotion.revisionID) is applied on \(upstream): planning on \(promotion.target)")
             case .planning, .stale:
+                if let retryAt = machine.staleRetryAt, now() < retryAt {
+                    try noteWaiting(
+                        promotion,
+                        "Directus refused the diff's hash \(machine.memory.staleAnswers) times in a row; planning "
+                            + "again at \(PromotionView.timestamp(retryAt))", &report)
+                    return promotion
+                }
                 guard let planned = try await observe(promotion, for: .plan, &report) else { return promotion }
                 step = planned.step
             case .approved:
@@ -107,10 +118,15 @@ extension PromotionEngine {
                 if let diff = pending {
                     step = await apply(diff, promotion)
                     pending = nil
+                } else if resumedApplying.remove(promotion.id) != nil {
+                    step = Step(
+                        event: .applyFinished(.unknown),
+                        message: "the daemon stopped while this apply was in flight: its outcome is unknown, verifying")
                 } else {
                     step = Step(
                         event: .applyFinished(.unknown),
-                        message: "the apply was in flight when the daemon stopped: its outcome is unknown, verifying")
+                        message: "an earlier tick stopped after recording this apply as due and before recording an "
+                            + "answer: whether it was sent is unknown, verifying")
                 }
             case .verifying:
                 guard let verified = try await observe(promotion, for: .verify, &report) else { return promotion }
@@ -193,6 +209,7 @@ extension PromotionEngine {
         } catch {
             return try await failedObservation(promotion, purpose: purpose, error: error, &report)
         }
+        noteCondition(target, failure: nil)
         let at = now()
         let targetHash = try record(targetSnapshot, of: target, at: at)
         var changes = Store.TransitionChanges(lastError: .some(nil))
@@ -218,7 +235,8 @@ extension PromotionEngine {
                 revisionID: promotion.revisionID, target: target, directusHash: diff.hash,
                 targetSnapshotHash: targetHash, diff: shaped.raw, summary: plan.summary, contentKey: key, at: at)
             changes.diffID = .some(stored.id)
-            planResult = .changes(contentKey: key, destructive: plan.isDestructive)
+            planResult = .changes(
+                contentKey: key, destructive: plan.isDestructive, predictedFailure: Self.predictedFailure(of: plan))
             pending = PendingDiff(
                 hash: diff.hash, diff: (try? SnapshotDiff(json: shaped.raw)) ?? diff.diff, raw: shaped.raw)
             var detailsJSON = PlanRenderer.json(plan).objectValue ?? JSONObject()
@@ -270,10 +288,12 @@ extension PromotionEngine {
     func failedObservation(
         _ promotion: PromotionRecord, purpose: Purpose, error: DirectusClientError, _ report: inout TickReport
     ) async throws -> (step: Step, pending: PendingDiff?)? {
+        if case .cancelled = error { throw EngineError.stopped }
+        noteCondition(promotion.target, failure: error)
         let needsPerson: Bool
         let unplannable: Bool
         switch error {
-        case .versionMismatch, .vendorMismatch, .forbidden, .unauthorized(expired: false, _):
+        case .versionMismatch, .vendorMismatch, .forbidden, .unauthorized(expired: false, _), .redirected:
             needsPerson = true
             unplannable = false
         case .payloadRejected, .malformedResponse, .responseTooLarge:
@@ -332,10 +352,15 @@ extension PromotionEngine {
             return Step(event: .applyFinished(.accepted), message: "\(target) accepted the apply")
         }
         switch error {
-        case .staleHash, .conflict:
+        case .staleHash(let message):
             return Step(
-                event: .applyFinished(.stale),
-                message: "\(target) changed between the diff and the apply (\(error)); diffing again")
+                event: .applyFinished(.stale(reason: message, at: now())),
+                message: "\(target) refused the diff's hash (\"\(message)\"): its schema changed after the diff, "
+                    + "or it says so")
+        case .conflict:
+            return Step(
+                event: .applyFinished(.stale(reason: error.description, at: now())),
+                message: "\(target) refused the diff as out of date (\(error))")
         case .applyOutcomeUnknown, .timeout, .unreachable:
             return Step(
                 event: .applyFinished(.unknown), message: "the apply's answer was lost (\(error))")
@@ -362,6 +387,14 @@ extension PromotionEngine {
         }
         snapshots[revision.snapshotHash] = snapshot
         return snapshot
+    }
+
+    /// Why Directus is expected to fail a plan's apply, from the plan's own warnings; nil when none predicts it.
+    static func predictedFailure(of plan: Plan) -> String? {
+        let failures = plan.warnings.filter { $0.effect == .fails }
+        guard !failures.isEmpty else { return nil }
+        let shown = failures.prefix(3).map(\.description).joined(separator: "; ")
+        return failures.count > 3 ? "\(shown); and \(failures.count - 3) more" : shown
     }
 
     static func describe(_ summary: Plan.Summary) -> String {

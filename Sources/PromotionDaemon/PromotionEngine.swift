@@ -28,6 +28,10 @@ public actor PromotionEngine {
     /// Whether this tick parsed a snapshot (its memory is handed back to the system at the end of the tick).
     var parsedSnapshot = false
     var hasRecovered = false
+    /// Promotions found in `applying` when this engine started: their apply was in flight when the daemon stopped.
+    var resumedApplying: Set<Int64> = []
+    /// Each environment's condition as last logged (`ok`, or the kind of failure), so a change is logged once.
+    var conditions: [String: String] = [:]
     var shouldContinue: @Sendable () -> Bool = { !Task.isCancelled }
 
     /// The actor recorded for what the engine does on its own.
@@ -69,6 +73,7 @@ public actor PromotionEngine {
             metrics?.snapshotSize(environment: environment, bytes: poll.bytes)
             return poll
         } catch let error as DirectusClientError {
+            if case .cancelled = error { throw EngineError.stopped }
             metrics?.poll(environment: environment, duration: clock.now - start, error: error)
             throw error
         }
@@ -118,6 +123,8 @@ public actor PromotionEngine {
     public func tick(shouldContinue: @escaping @Sendable () -> Bool = { !Task.isCancelled }) async -> TickReport {
         self.shouldContinue = shouldContinue
         var report = TickReport()
+        // Each environment gets its own time for this tick: one that stalls uses up its own, not the others'.
+        for (name, client) in clients { await client.startBudget(configuration.settings(name).tickBudget) }
         do {
             if !hasRecovered {
                 try recover()
@@ -127,6 +134,8 @@ public actor PromotionEngine {
             try takeDecisions(&report)
             try await checkDrift(&report)
             try await drivePromotions(&report)
+        } catch EngineError.stopped {
+            // A shutdown or a reload: the step in progress was finished and persisted; nothing to report.
         } catch {
             let message = "the tick stopped: \(error)"
             logger.error("\(message)")
@@ -150,6 +159,9 @@ public actor PromotionEngine {
             try store.registerEnvironment(name: name, url: configuration.settings(name).url)
         }
         for promotion in try store.promotions(inStates: Self.inFlightStates) {
+            if promotion.state == PromotionStateMachine.State.applying.rawValue {
+                resumedApplying.insert(promotion.id)
+            }
             let message =
                 promotion.state == PromotionStateMachine.State.applying.rawValue
                 ? "found mid-apply after a restart: the outcome is unknown, verifying on \(promotion.target)"
@@ -177,12 +189,13 @@ public actor PromotionEngine {
         let poll: SnapshotPoll
         do {
             poll = try await pollSnapshot(source)
-        } catch {
+        } catch let error as DirectusClientError {
             report.sourceError = "\(error)"
             _ = try store.recordObservation(environment: source, snapshot: nil, error: "\(error)", at: now())
-            logger.warning("cannot poll \(source): \(error)")
+            noteCondition(source, failure: error)
             return
         }
+        noteCondition(source, failure: nil)
         let at = now()
         let observed = try record(poll, of: source, at: at)
         if case .unchanged = poll { report.unchangedBodies.insert(source) }
@@ -230,7 +243,10 @@ public actor PromotionEngine {
             var machine = self.machine(for: promotion)
             let event: PromotionStateMachine.Event =
                 switch decision.kind {
-                case .approve: .approvalRecorded(actor: decision.actor, allowDestructive: decision.allowDestructive)
+                case .approve:
+                    .approvalRecorded(
+                        actor: decision.actor, allowDestructive: decision.allowDestructive,
+                        despiteWarnings: decision.despiteWarnings)
                 case .reject: .rejectionRecorded(actor: decision.actor)
                 case .retry: .retryRequested(actor: decision.actor)
                 case .cancel: .cancelRequested(actor: decision.actor)
@@ -271,6 +287,35 @@ public actor PromotionEngine {
     }
 
     // MARK: Helpers
+
+    /// Logs an environment's condition when it changes (once, not every tick): a warning that says what to do for
+    /// credentials and rights, the error for anything else, and a notice when it answers again.
+    func noteCondition(_ environment: String, failure error: DirectusClientError?) {
+        let condition = error.map(DaemonMetrics.kind(of:)) ?? "ok"
+        let previous = conditions[environment]
+        guard previous != condition else { return }
+        conditions[environment] = condition
+        let metadata: Logger.Metadata = ["environment": "\(environment)", "condition": "\(condition)"]
+        switch error {
+        case nil:
+            if previous != nil { logger.notice("\(environment) answers again", metadata: metadata) }
+        case .unauthorized(let expired, let message)?:
+            let fix =
+                expired
+                ? "the session could not be renewed; check the email and password (password_file, password_env)"
+                : "check its token (token_file, token_env, or the email and password) and that the user is active"
+            logger.warning(
+                "\(environment) does not accept the daemon's credentials (\(message)): \(fix)", metadata: metadata)
+        case .forbidden(let message)?:
+            logger.warning(
+                "\(environment) accepts the credentials but refuses the schema endpoints (\(message)): the user needs the Administrator role (or an admin's static token)",
+                metadata: metadata)
+        case .redirected?:
+            logger.warning("\(environment) \(error?.description ?? "")", metadata: metadata)
+        case let other?:
+            logger.warning("cannot reach \(environment): \(other)", metadata: metadata)
+        }
+    }
 
     func client(_ environment: String) throws(EngineError) -> DirectusClient {
         guard let client = clients[environment] else { throw EngineError.noClient(environment) }
@@ -326,25 +371,28 @@ public actor PromotionEngine {
 public enum EngineError: Error, Sendable, CustomStringConvertible {
     case noClient(String)
     case missingSnapshot(String)
+    /// The tick was asked to stop (a shutdown or a reload) while it waited on an instance.
+    case stopped
 
     public var description: String {
         switch self {
         case .noClient(let name): "no connection is configured for environment \(name)"
         case .missingSnapshot(let hash): "the revision snapshot \(hash) is missing from the state database"
+        case .stopped: "the tick was stopped"
         }
     }
 }
 
 extension PromotionStateMachine.Memory {
     /// The memory as stored in `promotion.machine` (JSON with sorted keys).
-    var stored: String {
+    public var stored: String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
     }
 
     /// Reads what `stored` wrote; nil when there is nothing (a promotion that has not moved yet) or it is unreadable.
-    init?(stored: String?) {
+    public init?(stored: String?) {
         guard let stored,
             let memory = try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data(stored.utf8))
         else { return nil }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Redaction
 
 extension Store {
     // MARK: Promotions
@@ -83,6 +84,7 @@ extension Store {
             guard current.state == expected else {
                 throw StoreError.stateChanged(promotion: promotionID, expected: expected, found: current.state)
             }
+            let problem = Self.redacted(problem)
             guard current.lastError != problem else { return false }
             try db.execute(
                 sql: "UPDATE promotion SET last_error = ?, updated_at = ? WHERE id = ?",
@@ -202,15 +204,20 @@ extension Store {
     @discardableResult
     public func recordDecision(
         promotionID: Int64, kind: DecisionRecord.Kind, actor: String, comment: String?, allowDestructive: Bool = false,
-        at: Date
+        despiteWarnings: Bool = false, at: Date
     ) throws(StoreError) -> DecisionRecord {
         try write { db in
             let promotion = try Self.fetchPromotion(db, id: promotionID)
             try db.execute(
                 sql: """
-                    INSERT INTO decision (promotion_id, kind, actor, comment, allow_destructive, decided_at)
-                    VALUES (?, ?, ?, ?, ?, ?)
-                    """, arguments: [promotionID, kind.rawValue, actor, comment, allowDestructive, Self.seconds(at)])
+                    INSERT INTO decision
+                        (promotion_id, kind, actor, comment, allow_destructive, despite_warnings, decided_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    promotionID, kind.rawValue, actor, comment.map(Self.redacted), allowDestructive, despiteWarnings,
+                    Self.seconds(at),
+                ])
             let id = db.lastInsertedRowID
             var message = "\(actor) chose to \(kind.rawValue) promotion \(promotionID)"
             if let comment, !comment.isEmpty { message += ": \(comment)" }
@@ -219,7 +226,7 @@ extension Store {
                 promotionID: promotionID, message: message, details: nil)
             return DecisionRecord(
                 id: id, promotionID: promotionID, kind: kind, actor: actor, comment: comment,
-                allowDestructive: allowDestructive, decidedAt: at, consumedAt: nil)
+                allowDestructive: allowDestructive, despiteWarnings: despiteWarnings, decidedAt: at, consumedAt: nil)
         }
     }
 
@@ -303,8 +310,12 @@ extension Store {
             sql: """
                 INSERT INTO event (at, actor, kind, environment, promotion_id, message, details)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [seconds(at), actor, kind, environment, promotionID, message, details])
+                """,
+            arguments: [seconds(at), actor, kind, environment, promotionID, redacted(message), details.map(redacted)])
     }
+
+    /// Text on its way into the database, with every known secret blanked out (`Redactor`).
+    static func redacted(_ text: String) -> String { Redactor.process.redact(text) }
 
     static func update(
         _ db: Database, promotionID: Int64, to state: String, changes: TransitionChanges, at: Date
@@ -316,7 +327,8 @@ extension Store {
         let optional: [(String, Value?)] = [
             ("diff_id", changes.diffID.map { $0 as Value }),
             ("pre_apply_snapshot_hash", changes.preApplySnapshotHash.map { $0 as Value }),
-            ("last_error", changes.lastError.map { $0 as Value }), ("machine", changes.machine.map { $0 as Value }),
+            ("last_error", changes.lastError.map { $0.map(redacted) as Value }),
+            ("machine", changes.machine.map { $0.map(redacted) as Value }),
         ]
         for case (let column, let value?) in optional {
             assignments.append("\(column) = ?")
@@ -348,7 +360,8 @@ extension Store {
             id: row["id"], promotionID: row["promotion_id"],
             kind: DecisionRecord.Kind(rawValue: row["kind"]) ?? .cancel,
             actor: row["actor"], comment: row["comment"], allowDestructive: row["allow_destructive"],
-            decidedAt: date(row["decided_at"]), consumedAt: (row["consumed_at"] as Double?).map(date))
+            despiteWarnings: row["despite_warnings"] ?? false, decidedAt: date(row["decided_at"]),
+            consumedAt: (row["consumed_at"] as Double?).map(date))
     }
 
     static func event(_ row: Row) -> EventRecord {

@@ -176,6 +176,14 @@ enum StoreMigrations {
                     CREATE INDEX delivery_due ON delivery(status, next_attempt_at);
                     """)
         }
+        migrator.registerMigration("v5-approvals-despite-warnings") { db in
+            // An approval that accepts the plan's predicted apply failure (`approve --despite-warnings`).
+            try db.execute(
+                sql: """
+                    ALTER TABLE decision ADD COLUMN despite_warnings INTEGER NOT NULL DEFAULT 0
+                        CHECK (despite_warnings IN (0, 1));
+                    """)
+        }
         return migrator
     }
 }

@@ -42,6 +42,8 @@ public struct DecisionRecord: Sendable, Equatable, Identifiable {
     public var actor: String
     public var comment: String?
     public var allowDestructive: Bool
+    /// The approver accepted the plan's predicted apply failure (`approve --despite-warnings`).
+    public var despiteWarnings: Bool = false
     public var decidedAt: Date
     public var consumedAt: Date?
 }
@@ -96,6 +98,12 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case notFound(String)
     case corrupt(String)
     case database(String)
+
+    /// Whether the database file itself is damaged.
+    public var isCorruption: Bool {
+        if case .corrupt = self { return true }
+        return false
+    }
 
     public var description: String {
         switch self {

@@ -37,7 +37,7 @@ struct StatusCommand: ParsableCommand {
         } else {
             print(report.text(now: Date(), color: output.colored), terminator: "")
         }
-        if report.needsAttention { throw ExitCode(3) }
+        if report.needsAttention { throw ExitStatus.attention }
     }
 }
 
@@ -174,15 +174,18 @@ struct ShowCommand: ParsableCommand {
 /// `approve`, `reject`, `retry`, `cancel`: a person's decision, recorded for the daemon to act on.
 enum DecisionCommand {
     static func record(
-        _ kind: DecisionRecord.Kind, id: Int64, comment: String?, allowDestructive: Bool, options: ConfigOptions
+        _ kind: DecisionRecord.Kind, id: Int64, comment: String?, allowDestructive: Bool, despiteWarnings: Bool = false,
+        options: ConfigOptions
     ) throws {
         let configuration = try options.load()
         let store = try options.openStore(configuration)
         guard let promotion = try store.promotion(id: id) else { throw CommandError("no promotion \(id)") }
         let state = promotion.state
+        let predicted = PromotionStateMachine.Memory(stored: promotion.machine)?.predictedFailure
         let allowed: Set<String> =
             switch kind {
-            case .approve, .reject: ["awaiting_approval"]
+            case .approve: predicted != nil ? ["awaiting_approval", "blocked"] : ["awaiting_approval"]
+            case .reject: ["awaiting_approval"]
             case .retry: ["failed", "blocked"]
             case .cancel: ["queued", "planning", "awaiting_approval", "approved", "stale", "failed", "blocked"]
             }
@@ -192,10 +195,15 @@ enum DecisionCommand {
                 "promotion \(id) is \(state.replacingOccurrences(of: "_", with: " ")); only a promotion that is "
                     + "\(need) can be \(kind.pastTense)")
         }
+        if kind == .approve, let predicted, !despiteWarnings {
+            throw CommandError(
+                "promotion \(id)'s plan predicts that Directus fails the apply (\(predicted)); nothing was recorded. "
+                    + "To send it anyway: directus-promoter approve \(id) --despite-warnings")
+        }
         let actor = unixUser()
         try store.recordDecision(
             promotionID: id, kind: kind, actor: actor, comment: comment, allowDestructive: allowDestructive,
-            at: Date())
+            despiteWarnings: despiteWarnings, at: Date())
         if kind == .approve, !allowDestructive,
             configuration.environments.first(where: { $0.name == promotion.target })?.destructive == .approve,
             let diff = try promotion.diffID.flatMap({ try store.diff(id: $0) }), diff.destructive > 0
@@ -238,9 +246,10 @@ struct DecisionArguments: ParsableArguments {
     @Argument(help: "The promotion's id.") var id: Int64
     @Option(help: "Why (kept in the audit log).") var comment: String?
 
-    func record(_ kind: DecisionRecord.Kind, allowDestructive: Bool = false) throws {
+    func record(_ kind: DecisionRecord.Kind, allowDestructive: Bool = false, despiteWarnings: Bool = false) throws {
         try DecisionCommand.record(
-            kind, id: id, comment: comment, allowDestructive: allowDestructive, options: options)
+            kind, id: id, comment: comment, allowDestructive: allowDestructive, despiteWarnings: despiteWarnings,
+            options: options)
     }
 }
 
@@ -250,8 +259,12 @@ struct ApproveCommand: ParsableCommand {
     @OptionGroup var decision: DecisionArguments
     @Flag(help: "Also approve what the plan deletes (needed where the destructive policy is approve).")
     var allowDestructive = false
+    @Flag(help: "Send a plan whose own warnings predict that Directus fails the apply (it is blocked until then).")
+    var despiteWarnings = false
 
-    func run() throws { try decision.record(.approve, allowDestructive: allowDestructive) }
+    func run() throws {
+        try decision.record(.approve, allowDestructive: allowDestructive, despiteWarnings: despiteWarnings)
+    }
 }
 
 struct RejectCommand: ParsableCommand {

@@ -1,3 +1,4 @@
+import Foundation
 import PromotionCore
 import Testing
 
@@ -6,6 +7,7 @@ typealias Machine = PromotionStateMachine
 @Suite("Promotion state machine")
 struct PromotionStateMachineTests {
     let change = Machine.PlanResult.changes(contentKey: "diff-A", destructive: false)
+    let start = Date(timeIntervalSince1970: 1_800_000_000)
 
     @Test("staging (automatic): queued → planned → applied and verified")
     func automaticHappyPath() throws {
@@ -57,14 +59,113 @@ struct PromotionStateMachineTests {
         _ = try machine.handle(.planned(change))
         _ = try machine.handle(.approvalRecorded(actor: "alice", allowDestructive: false))
         _ = try machine.handle(.preparedForApply(change))
-        #expect(try machine.handle(.applyFinished(.stale)) == .computeDiff)
+        #expect(try machine.handle(.applyFinished(.stale(reason: "r", at: start))) == .computeDiff)
         #expect(machine.state == .stale)
+        #expect(machine.staleRetryAt == nil, "the first stale answer is planned again at once")
         #expect(try machine.handle(.planned(change)) == .prepareApply, "same content: the approval stands")
         _ = try machine.handle(.preparedForApply(change))
-        _ = try machine.handle(.applyFinished(.stale))
+        _ = try machine.handle(.applyFinished(.stale(reason: "r", at: start)))
         let other = Machine.PlanResult.changes(contentKey: "diff-B", destructive: false)
         #expect(try machine.handle(.planned(other)) == .requestApproval, "different content: approve again")
         #expect(machine.approvers.isEmpty)
+    }
+
+    @Test("a target that refuses every apply's hash is re-planned with a growing wait, then blocked with its answer")
+    func staleHashBounded() throws {
+        let answer = "Provided hash does not match the current instance's schema hash"
+        var machine = Machine(state: .planning, policy: .automatic)
+        var at = start
+        for round in 1...Machine.maxStaleAnswers {
+            if round == 1 {
+                #expect(try machine.handle(.planned(change)) == .prepareApply)
+            } else {
+                #expect(machine.state == .stale)
+                #expect(try machine.handle(.planned(change)) == .prepareApply)
+            }
+            #expect(try machine.handle(.preparedForApply(change)) == .apply)
+            let action = try machine.handle(.applyFinished(.stale(reason: answer, at: at)))
+            if round < Machine.maxStaleAnswers {
+                #expect(action == .computeDiff)
+                let wait = Machine.staleRetryDelay(afterAnswers: round)
+                #expect(machine.staleRetryAt == (wait > 0 ? at.addingTimeInterval(wait) : nil))
+            } else {
+                guard case .alert(let reason) = action else {
+                    Issue.record("expected an alert, got \(action)")
+                    return
+                }
+                #expect(reason.contains(answer), "the reason quotes Directus's answer")
+                #expect(reason.contains("\(Machine.maxStaleAnswers) times"))
+            }
+            at = at.addingTimeInterval(60)
+        }
+        #expect(machine.state == .blocked)
+        #expect(Machine.staleRetryDelay(afterAnswers: 2) > 0, "no second immediate re-plan")
+        #expect(try machine.handle(.retryRequested(actor: "alice")) == .computeDiff)
+        #expect(machine.memory.staleAnswers == 0, "a person's retry starts the count again")
+    }
+
+    @Test("an accepted apply resets the count of stale answers")
+    func staleHashResets() throws {
+        var machine = Machine(state: .planning, policy: .automatic)
+        _ = try machine.handle(.planned(change))
+        _ = try machine.handle(.preparedForApply(change))
+        _ = try machine.handle(.applyFinished(.stale(reason: "r", at: start)))
+        _ = try machine.handle(.planned(change))
+        _ = try machine.handle(.preparedForApply(change))
+        #expect(try machine.handle(.applyFinished(.accepted)) == .verify)
+        #expect(machine.memory.staleAnswers == 0)
+        #expect(machine.memory.lastStaleAt == nil)
+    }
+
+    @Test("a plan predicting an apply failure is never applied by policy: blocked until approved despite warnings")
+    func predictedFailureBlocks() throws {
+        let failing = Machine.PlanResult.changes(
+            contentKey: "diff-F", destructive: false, predictedFailure: "Directus fails on field city.name: …")
+        var automatic = Machine(state: .planning, policy: .automatic)
+        guard case .alert(let reason) = try automatic.handle(.planned(failing)) else {
+            Issue.record("expected an alert")
+            return
+        }
+        #expect(automatic.state == .blocked)
+        #expect(reason.contains("--despite-warnings"))
+        #expect(reason.contains("city.name"))
+        #expect(throws: Machine.Rejection.self) {
+            try automatic.handle(.approvalRecorded(actor: "alice", allowDestructive: false))
+        }
+        #expect(automatic.state == .blocked, "an approval without --despite-warnings changes nothing")
+        #expect(
+            try automatic.handle(.approvalRecorded(actor: "alice", allowDestructive: false, despiteWarnings: true))
+                == .prepareApply)
+        #expect(automatic.state == .approved)
+        #expect(automatic.lastError == nil)
+        #expect(try automatic.handle(.preparedForApply(failing)) == .apply, "the accepted content goes on")
+
+        var twoPeople = Machine(state: .planning, policy: .manual(approvals: 2))
+        _ = try twoPeople.handle(.planned(failing))
+        #expect(twoPeople.state == .blocked)
+        #expect(
+            try twoPeople.handle(.approvalRecorded(actor: "alice", allowDestructive: false, despiteWarnings: true))
+                == .requestApproval)
+        #expect(twoPeople.state == .awaitingApproval)
+        #expect(try twoPeople.handle(.approvalRecorded(actor: "bob", allowDestructive: false)) == .prepareApply)
+
+        var moved = Machine(state: .planning, policy: .automatic)
+        _ = try moved.handle(.planned(failing))
+        _ = try moved.handle(.approvalRecorded(actor: "alice", allowDestructive: false, despiteWarnings: true))
+        let other = Machine.PlanResult.changes(
+            contentKey: "diff-G", destructive: false, predictedFailure: "Directus fails on relation x")
+        _ = try moved.handle(.preparedForApply(other))
+        #expect(moved.state == .blocked, "accepting one prediction does not accept another plan's")
+    }
+
+    @Test("memory stored by an earlier version, without the newer keys, is read")
+    func memoryFromEarlierVersion() throws {
+        let json = #"{"approvedContentKey":"k","approvers":["alice"],"plannedDestructive":true}"#
+        let memory = try JSONDecoder().decode(Machine.Memory.self, from: Data(json.utf8))
+        #expect(memory.approvedContentKey == "k")
+        #expect(memory.approvers == ["alice"])
+        #expect(memory.staleAnswers == 0)
+        #expect(memory.predictedFailure == nil)
     }
 
     @Test("the fresh diff before applying differs from the approved one: approval again")

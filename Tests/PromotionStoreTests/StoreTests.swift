@@ -39,14 +39,14 @@ struct StoreTests {
         #expect(
             try Store.inMemory().appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
-                "v4-webhook-deliveries",
+                "v4-webhook-deliveries", "v5-approvals-despite-warnings",
             ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
         #expect(
             try first.appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
-                "v4-webhook-deliveries",
+                "v4-webhook-deliveries", "v5-approvals-despite-warnings",
             ])
         _ = try seededStore(first)
         // Opening again migrates nothing and keeps the data.
