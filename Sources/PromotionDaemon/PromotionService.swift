@@ -56,9 +56,13 @@ public final class PromotionService: Service, Sendable {
                 now: now, logger: logger))
         let (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(8))
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        // The tick in progress: a shutdown or a reload cancels it (an apply already sent is still waited for), so
+        // neither waits for an instance that is slow to answer.
+        let ticking = CurrentTick()
         await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await signal in signals.cancelOnGracefulShutdown() {
+                    if signal == .sighup { ticking.cancel() }
                     wake.yield(signal == .sighup ? .reload : .poke)
                 }
             }
@@ -105,9 +109,12 @@ public final class PromotionService: Service, Sendable {
                 var ticks = 0
                 var ready = false
                 while !Task.isShuttingDownGracefully && !Task.isCancelled {
-                    let report = await engine.tick(shouldContinue: {
-                        !Task.isCancelled && !Task.isShuttingDownGracefully
-                    })
+                    let tick = Task { [engine] in await engine.tick(shouldContinue: { !Task.isCancelled }) }
+                    ticking.set(tick)
+                    // A shutdown asked for while the tick was being started.
+                    if Task.isShuttingDownGracefully { tick.cancel() }
+                    let report = await tick.value
+                    ticking.set(nil)
                     ticks += 1
                     let status = Self.statusLine(store: store, configuration: configuration, report: report)
                     if ready {
@@ -146,6 +153,7 @@ public final class PromotionService: Service, Sendable {
                 }
             } onGracefulShutdown: {
                 announceStopping()
+                ticking.cancel()
                 wake.finish()
             }
             announceStopping()
@@ -271,6 +279,21 @@ final class Once: @unchecked Sendable {
             return !done
         }
         if first { body() }
+    }
+}
+
+/// The tick in progress, cancellable from a signal handler or the shutdown handler. A cancellation between ticks
+/// does nothing: the loop checks for a shutdown before each tick, and a reload is served before the next one.
+final class CurrentTick: @unchecked Sendable {
+    private let lock = NSLock()
+    private var task: Task<PromotionEngine.TickReport, Never>?
+
+    func set(_ task: Task<PromotionEngine.TickReport, Never>?) {
+        lock.withLock { self.task = task }
+    }
+
+    func cancel() {
+        lock.withLock { task?.cancel() }
     }
 }
 

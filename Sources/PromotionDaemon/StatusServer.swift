@@ -22,25 +22,53 @@ public struct StatusServer: Sendable {
 
     public typealias Handler = @Sendable (_ path: String) async -> Response
 
+    /// What a connection may take, so that idle or slow clients cannot hold the server.
+    public struct Limits: Sendable {
+        /// A request's head must arrive within this after the connection opens or the previous answer.
+        public var headerTimeout: TimeAmount
+        /// A kept-alive connection with no request for this long is closed.
+        public var idleTimeout: TimeAmount
+        /// Connections open at once; more are closed as soon as they are accepted.
+        public var maxConnections: Int
+        /// Bytes of request body read at most (a GET has none); more closes the connection.
+        public var maxBodyBytes: Int
+
+        public init(
+            headerTimeout: TimeAmount = .seconds(10), idleTimeout: TimeAmount = .seconds(60), maxConnections: Int = 64,
+            maxBodyBytes: Int = 64 << 10
+        ) {
+            self.headerTimeout = headerTimeout
+            self.idleTimeout = idleTimeout
+            self.maxConnections = maxConnections
+            self.maxBodyBytes = maxBodyBytes
+        }
+    }
+
     let host: String
     let port: Int
     let handler: Handler
+    let limits: Limits
 
-    public init(host: String, port: Int, handler: @escaping Handler) {
+    public init(host: String, port: Int, limits: Limits = Limits(), handler: @escaping Handler) {
         self.host = host
         self.port = port
+        self.limits = limits
         self.handler = handler
     }
 
     /// Serves until cancelled; `onReady` gets the bound address (`http://host:port`).
     public func run(onReady: @Sendable (String) -> Void = { _ in }) async throws {
         let handler = self.handler
+        let limits = self.limits
+        let open = ConnectionCount()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(RequestHandler(handler: handler))
+                guard open.admit(limit: limits.maxConnections) else { return channel.close() }
+                channel.closeFuture.whenComplete { _ in open.release() }
+                return channel.pipeline.configureHTTPServerPipeline().flatMap {
+                    channel.pipeline.addHandler(RequestHandler(handler: handler, limits: limits))
                 }
             }
             .bind(host: host, port: port).get()
@@ -53,19 +81,65 @@ public struct StatusServer: Sendable {
         }
     }
 
+    /// Connections open now.
+    final class ConnectionCount: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+
+        /// Counts one more connection unless `limit` are open.
+        func admit(limit: Int) -> Bool {
+            lock.withLock {
+                guard count < limit else { return false }
+                count += 1
+                return true
+            }
+        }
+
+        func release() { lock.withLock { count -= 1 } }
+    }
+
     final class RequestHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
 
         let handler: Handler
+        let limits: Limits
         var head: HTTPRequestHead?
+        var bodyBytes = 0
+        /// Closes the connection unless a request head arrives first.
+        var timer: Scheduled<Void>?
 
-        init(handler: @escaping Handler) { self.handler = handler }
+        init(handler: @escaping Handler, limits: Limits) {
+            self.handler = handler
+            self.limits = limits
+        }
+
+        func channelActive(context: ChannelHandlerContext) {
+            closeUnlessRequested(context, after: limits.headerTimeout)
+            context.fireChannelActive()
+        }
+
+        func handlerRemoved(context: ChannelHandlerContext) {
+            timer?.cancel()
+        }
+
+        /// Closes the connection when no request head has arrived after `delay`.
+        func closeUnlessRequested(_ context: ChannelHandlerContext, after delay: TimeAmount) {
+            timer?.cancel()
+            let contextBox = NIOLoopBound(context, eventLoop: context.eventLoop)
+            timer = context.eventLoop.scheduleTask(in: delay) { contextBox.value.close(promise: nil) }
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head(let head): self.head = head
-            case .body: break
+            case .head(let head):
+                timer?.cancel()
+                timer = nil
+                self.head = head
+                bodyBytes = 0
+            case .body(let buffer):
+                bodyBytes += buffer.readableBytes
+                if bodyBytes > limits.maxBodyBytes { context.close(promise: nil) }
             case .end:
                 guard let head else { return }
                 self.head = nil
@@ -105,7 +179,11 @@ public struct StatusServer: Sendable {
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
             }
             let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-            if !keepAlive { done.whenComplete { _ in contextBox.value.close(promise: nil) } }
+            if keepAlive {
+                closeUnlessRequested(context, after: limits.idleTimeout)
+            } else {
+                done.whenComplete { _ in contextBox.value.close(promise: nil) }
+            }
         }
     }
 

@@ -20,6 +20,8 @@ public final class Store: Sendable {
         self.writer = writer
         do {
             try StoreMigrations.migrator.migrate(writer)
+        } catch let error as DatabaseError where Self.storeError(error).isCorruption {
+            throw Self.storeError(error)
         } catch {
             throw StoreError.database("migrating the state database: \(error)")
         }
@@ -86,6 +88,8 @@ public final class Store: Sendable {
             return try Store(writer: try DatabasePool(path: path, configuration: configuration()))
         } catch let error as StoreError {
             throw error
+        } catch let error as DatabaseError where storeError(error).isCorruption {
+            throw storeError(error)
         } catch {
             throw StoreError.database("opening \(path): \(error)")
         }
@@ -107,9 +111,20 @@ public final class Store: Sendable {
         try read { db in try StoreMigrations.migrator.appliedMigrations(db) }
     }
 
-    /// `PRAGMA integrity_check`: `ok` when the file is sound.
+    /// `PRAGMA integrity_check`: `ok` when the file is sound (every page, index and constraint read; slow on a
+    /// large database). Otherwise SQLite's first problems, one per line.
     public func integrityCheck() throws(StoreError) -> String {
-        try read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "no answer" }
+        try read { db in
+            try String.fetchAll(db, sql: "PRAGMA integrity_check(20)").joined(separator: "\n")
+        }
+    }
+
+    /// `PRAGMA quick_check`: `ok` when the file's pages and records are sound (what the daemon checks at every
+    /// start; it does not compare indexes with their tables). Otherwise SQLite's first problems, one per line.
+    public func quickCheck() throws(StoreError) -> String {
+        try read { db in
+            try String.fetchAll(db, sql: "PRAGMA quick_check(20)").joined(separator: "\n")
+        }
     }
 
     // MARK: Transactions
@@ -131,9 +146,18 @@ public final class Store: Sendable {
         } catch let error as StoreError {
             throw error
         } catch let error as DatabaseError {
-            throw StoreError.database(error.message ?? "\(error)")
+            throw Self.storeError(error)
         } catch {
             throw StoreError.database("\(error)")
+        }
+    }
+
+    /// SQLite's error as a `StoreError`: a damaged file (SQLITE_CORRUPT, SQLITE_NOTADB) is `corrupt`.
+    static func storeError(_ error: DatabaseError) -> StoreError {
+        let message = error.message ?? "\(error)"
+        switch error.resultCode {
+        case .SQLITE_CORRUPT, .SQLITE_NOTADB: return .corrupt(message)
+        default: return .database(message)
         }
     }
 

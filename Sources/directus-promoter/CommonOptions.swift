@@ -37,14 +37,20 @@ struct ConfigOptions: ParsableArguments {
             return configuration
         } catch {
             printError(error.description)
-            throw ExitCode(78)
+            throw ExitStatus.configuration
         }
     }
 
-    /// What `run` and `poll` need: the configuration, logging set up, the state directory's lock (exit 75 when
-    /// another daemon holds it), the state database and the process's HTTP client.
+    /// What `run` and `poll` need: the configuration with every secret it names readable (else exit 78), logging
+    /// set up, the state directory's lock (exit 75 when another daemon holds it; 73 or 74 when the directory cannot
+    /// be made or opened), the state database, checked (65 when it is damaged), and the process's HTTP client.
     func startDaemonSession() throws -> (DaemonConfiguration, InstanceLock, Store, HTTPClient) {
         let configuration = try load()
+        let secretProblems = configuration.secretProblems()
+        if !secretProblems.isEmpty {
+            for problem in secretProblems { printError("\(path): \(problem)") }
+            throw ExitStatus.configuration
+        }
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
         let lock: InstanceLock
@@ -52,10 +58,48 @@ struct ConfigOptions: ParsableArguments {
             lock = try InstanceLock(directory: configuration.stateDirectory)
         } catch let held as InstanceLock.Held {
             printError("directus-promoter: \(held)")
-            throw ExitCode(75)
+            throw ExitStatus.locked
+        } catch let failure as InstanceLock.Failure {
+            printError("directus-promoter: \(failure)")
+            throw failure.kind == .cannotCreate ? ExitStatus.cannotCreate : ExitStatus.ioError
         }
-        let store = try Store.open(path: configuration.databasePath)
+        let store: Store
+        do {
+            store = try Store.open(path: configuration.databasePath)
+        } catch let error where error.isCorruption {
+            try Self.refuseDamaged(path: configuration.databasePath, result: error.description)
+            throw ExitStatus.damagedState
+        } catch {
+            printError("directus-promoter: cannot open the state database: \(error)")
+            throw ExitStatus.ioError
+        }
+        try Self.refuseDamaged(store, path: configuration.databasePath, check: { try $0.quickCheck() })
         return (configuration, lock, store, DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout))
+    }
+
+    /// Stops with exit 65 and the way back when the state database fails `check` (a quick or a full check).
+    static func refuseDamaged(_ store: Store, path: String, check: (Store) throws -> String) throws {
+        let result: String
+        do {
+            result = try check(store)
+        } catch {
+            result = "\(error)"
+        }
+        try refuseDamaged(path: path, result: result)
+    }
+
+    /// Stops with exit 65 and the way back unless `result` is SQLite's `ok`.
+    static func refuseDamaged(path: String, result: String) throws {
+        guard result != "ok" else { return }
+        printError(
+            """
+            directus-promoter: the state database \(path) is damaged; nothing was done.
+            SQLite says: \(result.split(separator: "\n").prefix(5).joined(separator: "; "))
+            Stop every directus-promoter process, keep a copy of the state directory, then either restore the
+            database from your latest backup, or salvage it: sqlite3 \(path) .recover | sqlite3 recovered.sqlite
+            and put recovered.sqlite in its place (docs/operations.md, "When things go wrong").
+            """)
+        throw ExitStatus.damagedState
     }
 
     /// Opens the state database of an existing installation (commands that only read or record decisions).
@@ -101,13 +145,11 @@ func unixUser() -> String {
 }
 
 /// Asks a running daemon (the holder of the state directory's lock) to tick now, so that a decision is acted on
-/// at once rather than at the next poll. Returns whether a daemon was told.
+/// at once rather than at the next poll. Only a process that really holds the lock, and is the process the lock
+/// file names (same pid, same start time), is signalled. Returns whether a daemon was told.
 @discardableResult
 func pokeDaemon(stateDirectory: String) -> Bool {
-    let path = (stateDirectory as NSString).appendingPathComponent("daemon.lock")
-    guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-        let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0
-    else { return false }
+    guard let pid = InstanceLock.holder(directory: stateDirectory)?.pid else { return false }
     return kill(pid, SIGUSR1) == 0
 }
 

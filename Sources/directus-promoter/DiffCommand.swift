@@ -50,7 +50,7 @@ struct DiffCommand: ParsableCommand {
             let plan = PlanBuilder.plan(diff, current: currentSnapshot)
             print(PlanRenderer.text(plan, color: color.enabled(forStandardOutput: true)), terminator: "")
         }
-        if !diff.isEmpty { throw ExitCode(2) }
+        if !diff.isEmpty { throw ExitStatus.changes }
     }
 
     private func load(_ path: String) throws -> Snapshot {

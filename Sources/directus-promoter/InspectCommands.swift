@@ -68,7 +68,7 @@ struct PlanCommand: AsyncParsableCommand {
                 print("What promoting \(configuration.source.name) to \(environment) would apply now:\n")
                 print(PlanRenderer.text(plan, color: output.colored), terminator: "")
             }
-            throw ExitCode(2)
+            throw ExitStatus.changes
         }
     }
 }
@@ -184,16 +184,18 @@ struct SnapshotCommand: ParsableCommand {
     }
 }
 
-/// `directus-promoter check-config [--online]`.
+/// `directus-promoter check-config [--online] [--deep]`.
 struct CheckConfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
         abstract: "Validate the configuration; with --online, also reach every instance.",
         discussion: """
-            Offline: every problem with its file, line and column (exit 78). With --online: reads every secret,
-            reaches every instance, checks that the credentials are an admin's (the schema endpoints need one),
-            and that versions and vendors allow promotion along the pipeline (or that force is set).
-            Exit status: 0 ok, 1 a check failed, 78 the file is invalid.
+            Offline: every problem with its file, line and column, and every secret it names (token and password
+            files and variables, webhook addresses and secrets) read, never printed (exit 78 on any problem). With
+            --online: reaches every instance, checks that the credentials are an admin's (the schema endpoints
+            need one), and that versions and vendors allow promotion along the pipeline (or that force is set).
+            With --deep: checks every page of the state database (PRAGMA integrity_check; exit 65 when damaged).
+            Exit status: 0 ok, 1 an online check failed, 65 the state database is damaged, 78 the file is invalid.
             """)
 
     @OptionGroup var options: ConfigOptions
@@ -201,11 +203,36 @@ struct CheckConfigCommand: AsyncParsableCommand {
     @Flag(help: "Reach every instance and check rights, versions and vendors.")
     var online = false
 
+    @Flag(help: "Check every page of the state database (slow on a large one).")
+    var deep = false
+
     func run() async throws {
         let configuration = try options.load()
+        let secretProblems = configuration.secretProblems()
+        if !secretProblems.isEmpty {
+            for problem in secretProblems { printError("\(options.path): \(problem)") }
+            throw ExitStatus.configuration
+        }
         print(
             "\(options.path): ok: \(configuration.environments.map(\.name).joined(separator: " → ")), "
-                + "polled every \(configuration.pollInterval), state in \(configuration.stateDirectory)")
+                + "polled every \(configuration.pollInterval), state in \(configuration.stateDirectory); every secret "
+                + "readable")
+        if deep {
+            if FileManager.default.fileExists(atPath: configuration.databasePath) {
+                let store: Store
+                do {
+                    store = try options.openStore(configuration)
+                } catch let error as StoreError where error.isCorruption {
+                    try ConfigOptions.refuseDamaged(path: configuration.databasePath, result: error.description)
+                    return
+                }
+                try ConfigOptions.refuseDamaged(
+                    store, path: configuration.databasePath, check: { try $0.integrityCheck() })
+                print("\(configuration.databasePath): integrity check ok")
+            } else {
+                print("\(configuration.databasePath): no state database yet")
+            }
+        }
         guard online else { return }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: .critical) }
         let http = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
@@ -244,7 +271,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 )
             }
         }
-        if failures > 0 { throw ExitCode(1) }
+        if failures > 0 { throw ExitStatus.failure }
         print("all instances reachable and compatible along the pipeline")
     }
 }
@@ -289,7 +316,7 @@ struct DriftCommand: ParsableCommand {
                         }
                     ).render(), terminator: "")
             }
-            if !drifts.isEmpty { throw ExitCode(3) }
+            if !drifts.isEmpty { throw ExitStatus.attention }
         }
     }
 

@@ -47,7 +47,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.error("stopped on an error: \(error)")
             try? await httpClient.shutdown()
             withExtendedLifetime(lock) {}
-            throw ExitCode(1)
+            throw ExitStatus.failure
         }
         try? await httpClient.shutdown()
         withExtendedLifetime(lock) {}
@@ -104,6 +104,6 @@ struct PollCommand: AsyncParsableCommand {
             print("")
             print(status.text(now: Date(), color: output.colored), terminator: "")
         }
-        if status.needsAttention || report.sourceError != nil { throw ExitCode(3) }
+        if status.needsAttention || report.sourceError != nil { throw ExitStatus.attention }
     }
 }

@@ -1,0 +1,22 @@
+import ArgumentParser
+
+/// The exit statuses of every command, named once (`docs/operations.md` lists them). The daemon's own follow
+/// sysexits(3), so that systemd's `RestartPreventExitStatus=` can tell a condition a restart cannot fix.
+enum ExitStatus {
+    /// 1: a command failed (an instance refused, a check failed).
+    static let failure = ExitCode.failure
+    /// 2: `diff`, `plan`: there are changes.
+    static let changes = ExitCode(2)
+    /// 3: `status`, `poll`, `drift`: something needs a person.
+    static let attention = ExitCode(3)
+    /// 65 (EX_DATAERR): the state database is damaged; restore it (docs/operations.md).
+    static let damagedState = ExitCode(65)
+    /// 73 (EX_CANTCREAT): the state directory or its database cannot be created.
+    static let cannotCreate = ExitCode(73)
+    /// 74 (EX_IOERR): the state directory or its database cannot be read or written.
+    static let ioError = ExitCode(74)
+    /// 75 (EX_TEMPFAIL): another daemon holds the state directory.
+    static let locked = ExitCode(75)
+    /// 78 (EX_CONFIG): the configuration is invalid, or a secret it names cannot be read.
+    static let configuration = ExitCode(78)
+}
