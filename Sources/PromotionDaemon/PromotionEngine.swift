@@ -352,7 +352,8 @@ public actor PromotionEngine {
     ) throws -> PromotionRecord {
         var changes = changes
         changes.machine = .some(machine.memory.stored)
-        if changes.lastError == nil { changes.lastError = .some(machine.lastError) }
+        // The machine's reason wins: a step that observed the target cleanly may still end in a failure.
+        if changes.lastError == nil || machine.lastError != nil { changes.lastError = .some(machine.lastError) }
         let updated = try store.applyTransition(
             promotionID: promotion.id, from: promotion.state, to: machine.state.rawValue, changes: changes,
             actor: Self.actor, message: message, details: details, at: now())

@@ -299,11 +299,7 @@ extension Store {
             try Row.fetchOne(
                 db, sql: "SELECT * FROM observation WHERE environment = ? ORDER BY id DESC LIMIT 1",
                 arguments: [environment]
-            ).map { row in
-                ObservationRecord(
-                    environment: row["environment"], observedAt: Self.date(row["observed_at"]),
-                    snapshotHash: row["snapshot_hash"], error: row["error"])
-            }
+            ).map(Self.observation)
         }
     }
 
@@ -314,12 +310,27 @@ extension Store {
                 db,
                 sql: "SELECT * FROM observation WHERE environment = ? AND outcome = 'ok' ORDER BY id DESC LIMIT 1",
                 arguments: [environment]
-            ).map { row in
-                ObservationRecord(
-                    environment: row["environment"], observedAt: Self.date(row["observed_at"]),
-                    snapshotHash: row["snapshot_hash"], error: row["error"])
-            }
+            ).map(Self.observation)
         }
+    }
+
+    /// An environment's observations since `date`, oldest first (at most `limit`).
+    public func observations(
+        environment: String, since date: Date, limit: Int = 1000
+    ) throws(StoreError) -> [ObservationRecord] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM observation WHERE environment = ? AND observed_at >= ? ORDER BY id LIMIT ?",
+                arguments: [environment, Self.seconds(date), limit]
+            ).map(Self.observation)
+        }
+    }
+
+    static func observation(_ row: Row) -> ObservationRecord {
+        ObservationRecord(
+            environment: row["environment"], observedAt: date(row["observed_at"]), snapshotHash: row["snapshot_hash"],
+            error: row["error"])
     }
 
     /// The snapshots seen on an environment, newest first: hash, when first and last seen, how often.
