@@ -94,6 +94,7 @@ let package = Package(
                 "PromotionDaemon",
                 "DirectusClient",
                 "DirectusEmulator",
+                "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

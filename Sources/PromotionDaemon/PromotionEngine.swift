@@ -50,6 +50,29 @@ public actor PromotionEngine {
         self.metrics = metrics
     }
 
+    /// What this engine remembers between ticks, for the engine that replaces it on a reload: the last bodies
+    /// seen, each environment's logged condition, and that recovery after the start was done.
+    public struct Carried: Sendable {
+        var lastBodies: [String: (body: String, content: String)]
+        var conditions: [String: String]
+        var resumedApplying: Set<Int64>
+        var hasRecovered: Bool
+    }
+
+    public var carried: Carried {
+        Carried(
+            lastBodies: lastBodies, conditions: conditions, resumedApplying: resumedApplying,
+            hasRecovered: hasRecovered)
+    }
+
+    /// Takes over what the engine it replaces remembered (a reload is not a restart).
+    public func takeOver(_ carried: Carried) {
+        lastBodies = carried.lastBodies
+        conditions = carried.conditions
+        resumedApplying = carried.resumedApplying
+        hasRecovered = carried.hasRecovered
+    }
+
     /// What a poll of an environment found: the content hash of its snapshot (recorded in history), and the
     /// document when its body was new (an unchanged body is not read again).
     struct Observed {

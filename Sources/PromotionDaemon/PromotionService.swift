@@ -143,6 +143,7 @@ public final class PromotionService: Service, Sendable {
                     if case .reload = reason {
                         self.notifier.reloading()
                         if let reloaded = reload(current: configuration) {
+                            await reloaded.engine.takeOver(await engine.carried)
                             configuration = reloaded.configuration
                             engine = reloaded.engine
                             current.value = configuration

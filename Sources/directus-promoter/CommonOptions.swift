@@ -6,6 +6,7 @@ import Foundation
 import Logging
 import PromotionDaemon
 import PromotionStore
+import Redaction
 
 #if canImport(Glibc)
 import Glibc
@@ -128,8 +129,9 @@ struct OutputOptions: ParsableArguments {
     }
 }
 
+/// Writes a line to stderr, with every secret the process knows blanked out.
 func printError(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((Redactor.process.redact(text) + "\n").utf8))
 }
 
 /// The Unix user running the command, recorded as the actor of decisions (`alice`, or `root (sudo by alice)`).

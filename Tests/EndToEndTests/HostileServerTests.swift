@@ -55,7 +55,9 @@ struct HostileServerTests {
             expectedProblem: ["larger than the \(limit)-byte limit"], expectedState: "failed"),
         Scenario(
             name: "a redirect to another host",
-            rules: [.init("GET", snapshotPath, .answer(status: 302, headers: [("Location", "FOREIGN/schema/snapshot")]))],
+            rules: [
+                .init("GET", snapshotPath, .answer(status: 302, headers: [("Location", "FOREIGN/schema/snapshot")]))
+            ],
             expectedProblem: ["a redirect to", "not followed"], expectedState: "blocked"),
         Scenario(
             name: "a redirect loop, with follow_redirects",
@@ -79,7 +81,8 @@ struct HostileServerTests {
                     if case .answer(let status, let headers) = rule.misbehaviour {
                         rule.misbehaviour = .answer(
                             status: status,
-                            headers: headers.map { ($0.0, $0.1.replacingOccurrences(of: "FOREIGN", with: foreign.url)) })
+                            headers: headers.map { ($0.0, $0.1.replacingOccurrences(of: "FOREIGN", with: foreign.url)) }
+                        )
                     }
                     return rule
                 })
@@ -117,11 +120,13 @@ struct HostileServerTests {
             let daemon = try h.harness.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(try await eventually { h.polled() })
-            for value in ["nan", "-inf", "inf", "-5", "1e400", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT"] {
+            for value in ["nan", "-inf", "inf", "-5", "1e400", "99999999999999999999", "Wed, 21 Oct 2015 07:28:00 GMT"]
+            {
                 hostile.arm([.init("GET", Self.snapshotPath, .answer(status: 429, headers: [("Retry-After", value)]))])
                 let armed = Date()
                 let before = hostile.requests(path: Self.snapshotPath)
-                #expect(try await eventually(10) { hostile.requests(path: Self.snapshotPath) >= before + 4 }, "\(value)")
+                #expect(
+                    try await eventually(10) { hostile.requests(path: Self.snapshotPath) >= before + 4 }, "\(value)")
                 #expect(try await eventually(10) { try h.polledAfter(armed, count: 1) })
                 #expect(daemon.isRunning, "Retry-After: \(value)")
             }

@@ -34,6 +34,9 @@ public final class HostileServer: Sendable {
         case forgeDiffHash(String)
         /// 204 without passing the request on: an apply that "succeeds" and changes nothing.
         case acceptWithoutApplying
+        /// An error answer whose message quotes the request's `Authorization` header back (as careless proxies and
+        /// debugging middleware do).
+        case echoAuthorization(status: Int)
     }
 
     public struct Rule: Sendable {
@@ -153,6 +156,12 @@ public final class HostileServer: Sendable {
                     keepAlive: keepAlive)
             case .acceptWithoutApplying?:
                 responder.send(status: 204, headers: [], body: [], keepAlive: keepAlive)
+            case .echoAuthorization(let status)?:
+                let quoted = (request.header("Authorization") ?? "none").replacingOccurrences(of: "\"", with: "'")
+                let body = #"{"errors":[{"message":"rejected credentials \#(quoted)","extensions":{"code":"X"}}]}"#
+                responder.send(
+                    status: status, headers: [(name: "Content-Type", value: "application/json")],
+                    body: Array(body.utf8), keepAlive: keepAlive)
             case .forgeDiffHash(let hash)?:
                 guard let instance else { return }
                 let response = await instance.handle(request)
