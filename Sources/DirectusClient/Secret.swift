@@ -28,7 +28,11 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
 
         public var description: String {
             switch self {
-            case .environment(let name): "environment variable \(name)"
+            case .environment(let name):
+                // A variable's name, unless it does not look like one (a secret written where its name belongs).
+                name.utf8.count <= 64 && name.first.map { $0 == "_" || ($0.isASCII && $0.isLetter) } == true
+                    && name.allSatisfy({ $0 == "_" || ($0.isASCII && ($0.isLetter || $0.isNumber)) })
+                    ? "environment variable \(name)" : "the environment variable named there"
             case .file(let path): "file \(path)"
             case .inline: "the configuration file"
             }

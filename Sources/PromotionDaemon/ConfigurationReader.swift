@@ -2,6 +2,7 @@ import DirectusClient
 import Foundation
 import Logging
 import PromotionCore
+import Redaction
 import Yams
 
 /// One problem in a configuration file, with where it is and, when there is one, a hint.
@@ -17,6 +18,15 @@ public struct ConfigurationProblem: Sendable, Equatable, CustomStringConvertible
     public var description: String {
         "\(file):\(line):\(column): \(path.isEmpty ? "" : "\(path): ")\(message)" + (hint.map { " (\($0))" } ?? "")
     }
+}
+
+/// Where a value is in a configuration file, and its key path: `config.yaml:12:16: environments[1].token_file`.
+public struct ConfigurationPosition: Sendable, Equatable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public var path: String
+    public var description: String { "\(file):\(line):\(column): \(path)" }
 }
 
 /// Every problem found in a configuration file (reading stops at none of them). Printed, it lists the first 50 and
@@ -265,7 +275,8 @@ public struct ConfigurationReader {
         }
         let credentials = readCredentials(keys, node: node, path: path)
         var environment = DaemonConfiguration.Environment(
-            name: name, url: url, credentials: credentials ?? .token(.environment("")))
+            name: name, url: url, credentials: credentials?.credentials ?? .token(.environment("")))
+        environment.credentialsPosition = credentials?.position
         environment.approval = index == 0 ? .automatic : ApprovalPolicy.defaultPolicy(forTargetAt: index - 1)
         environment.requestTimeout = defaults.requestTimeout
         environment.tickBudget = defaults.tickBudget
@@ -429,6 +440,7 @@ public struct ConfigurationReader {
                 report(nameNode, "\(path).name", "is already the name of another webhook")
             }
             var url: Secret.Source?
+            var urlPosition: ConfigurationPosition?
             let urlKeys = ["url", "url_env", "url_file"].filter { keys[$0] != nil }
             if urlKeys.count > 1, let second = keys[urlKeys[1]] {
                 report(second, "\(path).\(urlKeys[1])", "give only one of url, url_env, url_file")
@@ -441,8 +453,10 @@ public struct ConfigurationReader {
                 }
             } else if let node = keys["url_env"], let text = string(node, path: "\(path).url_env") {
                 url = .environment(text)
+                urlPosition = position(node, "\(path).url_env")
             } else if let node = keys["url_file"], let text = string(node, path: "\(path).url_file") {
                 url = .file(text)
+                urlPosition = position(node, "\(path).url_file")
             } else if urlKeys.isEmpty {
                 report(element, "\(path).url", "is required (url, url_env or url_file)")
             }
@@ -478,22 +492,27 @@ public struct ConfigurationReader {
                 }
             }
             var secret: Secret.Source?
+            var secretPosition: ConfigurationPosition?
             let secretKeys = ["secret", "secret_env", "secret_file"].filter { keys[$0] != nil }
             if secretKeys.count > 1, let second = keys[secretKeys[1]] {
                 report(second, "\(path).\(secretKeys[1])", "give only one of secret, secret_env, secret_file")
             }
             if let node = keys["secret_env"], let text = string(node, path: "\(path).secret_env") {
                 secret = .environment(text)
+                secretPosition = position(node, "\(path).secret_env")
             } else if let node = keys["secret_file"], let text = string(node, path: "\(path).secret_file") {
                 secret = .file(text)
+                secretPosition = position(node, "\(path).secret_file")
             } else if let node = keys["secret"], let text = string(node, path: "\(path).secret") {
                 warnings.append(
                     "\(location(node)): \(path).secret: a secret written in the configuration; prefer secret_file")
                 secret = .inline(Secret(text))
             }
             if let url {
-                webhooks.append(
-                    WebhookConfiguration(name: name, url: url, format: format, kinds: kinds, secret: secret))
+                var webhook = WebhookConfiguration(name: name, url: url, format: format, kinds: kinds, secret: secret)
+                webhook.urlPosition = urlPosition
+                webhook.secretPosition = secretPosition
+                webhooks.append(webhook)
             }
         }
         return webhooks
@@ -612,25 +631,31 @@ public struct ConfigurationReader {
         return (start, end)
     }
 
+    /// The credentials of an environment, with where their secret is named (for problems reading it later).
     mutating func readCredentials(
         _ keys: [String: Node], node: Node, path: String
-    ) -> DaemonConfiguration.Credentials? {
-        func source(_ inline: String, _ env: String, _ file: String) -> (Secret.Source, Node)? {
+    ) -> (credentials: DaemonConfiguration.Credentials, position: ConfigurationPosition)? {
+        func source(_ inline: String, _ env: String, _ file: String) -> (Secret.Source, Node, String)? {
             let given = [inline, env, file].filter { keys[$0] != nil }
             if given.count > 1, let second = keys[given[1]] {
                 report(second, "\(path).\(given[1])", "give only one of \(inline), \(env), \(file)")
             }
             if let node = keys[env], let name = string(node, path: "\(path).\(env)") {
-                return (.environment(name), node)
+                return (.environment(name), node, "\(path).\(env)")
             }
             if let node = keys[file], let value = string(node, path: "\(path).\(file)") {
-                return (.file(value), node)
+                return (.file(value), node, "\(path).\(file)")
             }
             if let node = keys[inline], let value = string(node, path: "\(path).\(inline)") {
                 warnings.append(
                     "\(location(node)): \(path).\(inline): a secret written in the configuration; prefer \(env) or \(file)"
                 )
-                return (.inline(Secret(value)), node)
+                if value.utf8.count < Redactor.minimumLength {
+                    warnings.append(
+                        "\(location(node)): \(path).\(inline): shorter than \(Redactor.minimumLength) characters, too "
+                            + "short to be kept out of logs reliably")
+                }
+                return (.inline(Secret(value)), node, "\(path).\(inline)")
             }
             return nil
         }
@@ -639,9 +664,9 @@ public struct ConfigurationReader {
         let email = keys["email"].flatMap { string($0, path: "\(path).email") }
         switch (token, email, password) {
         case (let token?, nil, nil):
-            return .token(token.0)
+            return (.token(token.0), position(token.1, token.2))
         case (nil, let email?, let password?):
-            return .login(email: email, password: password.0)
+            return (.login(email: email, password: password.0), position(password.1, password.2))
         case (_?, _, _):
             report(node, path, "give either a token or an email and password, not both")
         case (nil, _?, nil):
@@ -660,6 +685,10 @@ public struct ConfigurationReader {
 
     func location(_ node: Node) -> String {
         "\(file):\(node.mark?.line ?? 1):\(node.mark?.column ?? 1)"
+    }
+
+    func position(_ node: Node, _ path: String) -> ConfigurationPosition {
+        ConfigurationPosition(file: file, line: node.mark?.line ?? 1, column: node.mark?.column ?? 1, path: path)
     }
 
     mutating func report(_ node: Node, _ path: String, _ message: String, hint: String? = nil) {

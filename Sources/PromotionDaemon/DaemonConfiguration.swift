@@ -72,6 +72,8 @@ public struct DaemonConfiguration: Sendable {
         public var tickBudget: Duration?
         /// Follow same-host redirects of GET requests (`follow_redirects`).
         public var followRedirects: Bool
+        /// Where the credentials' secret is named in the file, for problems reading it.
+        public var credentialsPosition: ConfigurationPosition?
 
         public init(name: String, url: String, credentials: Credentials) {
             self.name = name
@@ -131,29 +133,37 @@ public struct DaemonConfiguration: Sendable {
             })
     }
 
-    /// Every secret the configuration names, read now: one line per secret that cannot be read (naming the
-    /// environment or webhook and where the secret was looked for, never a value), and per webhook address that is
-    /// not an http or https URL. `run` refuses to start (exit 78) and `check-config` fails on any of them.
+    /// Every secret the configuration names, read now: one line per secret that cannot be read (at its
+    /// file:line:column and key path, saying where the secret was looked for, never a value), and per webhook
+    /// address that is not an http or https URL. `run` refuses to start (exit 78) and `check-config` fails on any of them.
     public func secretProblems(
         processEnvironment: [String: String] = ProcessInfo.processInfo.environment
     ) -> [String] {
+        func at(_ position: ConfigurationPosition?, _ fallback: String) -> String {
+            position.map(\.description) ?? "\(path): \(fallback)"
+        }
         var problems: [String] = []
         for environment in environments {
             do {
                 _ = try endpoint(for: environment, processEnvironment: processEnvironment)
             } catch {
-                problems.append("environment \(environment.name): \(error)")
+                problems.append("\(at(environment.credentialsPosition, "environment \(environment.name)")): \(error)")
             }
         }
         for webhook in webhooks {
             do {
                 let url = try Secret.resolve(webhook.url, environment: processEnvironment)
                 if let problem = WebhookConfiguration.problem(withURL: url.value) {
-                    problems.append("webhook \(webhook.name): the address from \(webhook.url) \(problem)")
+                    problems.append(
+                        "\(at(webhook.urlPosition, "webhook \(webhook.name)")): the address from \(webhook.url) \(problem)")
                 }
+            } catch {
+                problems.append("\(at(webhook.urlPosition, "webhook \(webhook.name)")): \(error)")
+            }
+            do {
                 if let secret = webhook.secret { _ = try Secret.resolve(secret, environment: processEnvironment) }
             } catch {
-                problems.append("webhook \(webhook.name): \(error)")
+                problems.append("\(at(webhook.secretPosition, "webhook \(webhook.name)")): \(error)")
             }
         }
         return problems

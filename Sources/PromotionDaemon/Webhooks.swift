@@ -56,6 +56,9 @@ public struct WebhookConfiguration: Sendable {
     public var kinds: Set<Kind>
     /// Signs each body (HMAC-SHA256) when set.
     public var secret: Secret.Source?
+    /// Where the address and the secret are named in the configuration file, when read from one.
+    public var urlPosition: ConfigurationPosition?
+    public var secretPosition: ConfigurationPosition?
 
     public init(
         name: String, url: Secret.Source, format: Format = .json, kinds: Set<Kind> = Set(Kind.allCases),

@@ -49,7 +49,7 @@ struct ConfigOptions: ParsableArguments {
         let configuration = try load()
         let secretProblems = configuration.secretProblems()
         if !secretProblems.isEmpty {
-            for problem in secretProblems { printError("\(path): \(problem)") }
+            for problem in secretProblems { printError(problem) }
             throw ExitStatus.configuration
         }
         let level = configuration.logLevel

@@ -210,7 +210,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
         let configuration = try options.load()
         let secretProblems = configuration.secretProblems()
         if !secretProblems.isEmpty {
-            for problem in secretProblems { printError("\(options.path): \(problem)") }
+            for problem in secretProblems { printError(problem) }
             throw ExitStatus.configuration
         }
         print(

@@ -166,7 +166,9 @@ struct HardeningProcessTests {
             #expect(check.status == 78)
             #expect(
                 check.standardError.contains(
-                    "environment development: cannot read the secret from file /nonexistent/token"))
+                    "environments[0].token_file: cannot read the secret from file /nonexistent/token"),
+                "\(check.standardError)")
+            #expect(check.standardError.hasPrefix("\(h.configPath):"), "file:line:col first")
             let run = try await Binary.run(["run", "--config", h.configPath])
             #expect(run.status == 78, "\(run.standardError)")
             #expect(run.standardError.contains("/nonexistent/token"))
