@@ -155,7 +155,8 @@ public struct DaemonConfiguration: Sendable {
                 let url = try Secret.resolve(webhook.url, environment: processEnvironment)
                 if let problem = WebhookConfiguration.problem(withURL: url.value) {
                     problems.append(
-                        "\(at(webhook.urlPosition, "webhook \(webhook.name)")): the address from \(webhook.url) \(problem)")
+                        "\(at(webhook.urlPosition, "webhook \(webhook.name)")): the address from \(webhook.url) \(problem)"
+                    )
                 }
             } catch {
                 problems.append("\(at(webhook.urlPosition, "webhook \(webhook.name)")): \(error)")

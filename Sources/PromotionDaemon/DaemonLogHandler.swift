@@ -63,7 +63,7 @@ public struct DaemonLogHandler: LogHandler {
     }
 
     /// The record on one line: line breaks become `; `, other control characters a space.
-    static func oneLine(_ text: String) -> String {
+    public static func oneLine(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
         var result = ""
         var pendingBreak = false

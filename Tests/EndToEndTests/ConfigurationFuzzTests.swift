@@ -30,7 +30,9 @@ struct ConfigurationFuzzTests {
         "1", "0", "-1", "2", "10", "11", "1e3", "99999999999999999999", "-0", "0x1F", "NaN", "1.5", "\"3\"", "[]",
         "9223372036854775807", "-9223372036854775808", "4294967296", "1_0",
     ]
-    static let words = ["automatic", "manual", "allow", "approve", "never", "keep", "manage", "json", "slack", "?", "√"]
+    static let words = [
+        "automatic", "manual", "allow", "approve", "never", "keep", "manage", "json", "slack", "?", "√",
+    ]
     /// Valid for every duration key (none is over a request's or a connection's bound).
     static let validDurations = ["30s", "500ms", "2m", "90", "1m30s"]
     static let validNumbers = ["1", "2", "3"]
@@ -125,7 +127,8 @@ struct ConfigurationFuzzTests {
                 lines.append("note: " + String(repeating: "z", count: 200_000))
                 name += ", huge scalar"
             default:  // a scalar replaced by a structure
-                lines[index] = lines[index].split(separator: ":").first.map { "\($0): {a: [1, {b: 2}]}" } ?? lines[index]
+                lines[index] =
+                    lines[index].split(separator: ":").first.map { "\($0): {a: [1, {b: 2}]}" } ?? lines[index]
                 name += ", mapping at \(index)"
             }
         }
@@ -147,7 +150,8 @@ struct ConfigurationFuzzTests {
         return (name, bytes)
     }
 
-    @Test("240 generated variants: exit 0, or 78 with file:line:col; never a crash or a secret", .timeLimit(.minutes(5)))
+    @Test(
+        "240 generated variants: exit 0, or 78 with file:line:col; never a crash or a secret", .timeLimit(.minutes(5)))
     func fuzz() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
