@@ -7,7 +7,7 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
     case unreachable(url: String, reason: String)
     /// No whole answer (headers and body) within the request timeout.
     case timeout(operation: String, after: Duration)
-    /// The environment used up its time for this tick (`timeouts.environment`); it is tried again next tick.
+    /// The environment used up its time for this tick (`timeouts.tick`); it is tried again next tick.
     case budgetExhausted(operation: String, budget: Duration)
     /// The call was abandoned because the daemon is stopping or reloading; nothing is wrong with the instance.
     case cancelled(operation: String)
@@ -46,7 +46,7 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
         case .timeout(let operation, let after): "\(operation) timed out after \(Self.format(after))"
         case .budgetExhausted(let operation, let budget):
             "\(operation) not finished: this environment used its \(Self.format(budget)) for this tick "
-                + "(timeouts.environment); trying again next tick"
+                + "(timeouts.tick); trying again next tick"
         case .cancelled(let operation): "\(operation) abandoned: the daemon is stopping or reloading"
         case .redirected(let status, let location):
             "answered \(status), a redirect to \(location.isEmpty ? "nowhere" : location), which is not followed "
