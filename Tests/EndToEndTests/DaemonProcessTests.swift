@@ -108,6 +108,24 @@ struct DaemonProcessTests {
             #expect(try await eventually(10) { h.log.contains("the new configuration is refused") })
             #expect(h.log.contains("bogus_key: unknown key"))
             #expect(daemon.isRunning)
+            // A duration no number can hold, and a duplicate key in a file holding secrets: refused, never a crash,
+            // and the audit log keeps only positions and key paths.
+            try h.writeConfig(pollInterval: "1e400")
+            try
+                (try String(contentsOfFile: h.configPath, encoding: .utf8)
+                + "webhooks:\n  - {name: w, url: 'https://h.example.com/SECRET-in-url', secret: SECRET-whsec}\n"
+                + "log: {level: info}\n").write(toFile: h.configPath, atomically: true, encoding: .utf8)
+            kill(daemon.processIdentifier, SIGHUP)
+            #expect(
+                try await eventually(10) {
+                    h.log.components(separatedBy: "the new configuration is refused").count == 3
+                })
+            #expect(daemon.isRunning)
+            #expect(!h.log.contains("SECRET"))
+            #expect(
+                try h.store().recentEvents(limit: 50, kind: "config.refused").allSatisfy {
+                    !$0.message.contains("SECRET")
+                })
             try h.writeConfig(pollInterval: "300ms")
             kill(daemon.processIdentifier, SIGHUP)
             #expect(try await eventually(10) { h.log.contains("configuration reloaded") })

@@ -136,7 +136,7 @@ struct HostileServerTests {
             }
             let observation = try h.harness.store().latestObservation(environment: "staging")
             #expect(observation?.error?.contains("rate limited") == true, "\(observation?.error ?? "")")
-            #expect(try await stop(daemon) == 0)
+            try await h.expectHealthyStop(daemon)
         }
     }
 
@@ -164,7 +164,7 @@ struct HostileServerTests {
                 "\(events)")
             #expect(!events.contains { $0.contains("in flight") || $0.contains("answer was lost") }, "\(events)")
             #expect(await h.harness.staging.applyCount() == 0)
-            #expect(try await stop(daemon) == 0)
+            try await h.expectHealthyStop(daemon)
         }
     }
 
@@ -185,7 +185,7 @@ struct HostileServerTests {
             #expect(hostile.requests(path: "/schema/apply") == 1, "sent once, never again on its own")
             #expect(await h.harness.staging.applyCount() == 0)
             #expect(h.harness.latest("production")?.state == "queued", "production's gate stays shut")
-            #expect(try await stop(daemon) == 0)
+            try await h.expectHealthyStop(daemon)
         }
     }
 
@@ -203,6 +203,18 @@ struct HostileServerTests {
 /// records anything sent to it.
 struct HostileHarness: Sendable {
     let harness: DaemonHarness
+
+    /// After a fault: development and production are still polled, memory stayed modest, SIGTERM stops the daemon
+    /// within 10 s.
+    func expectHealthyStop(_ daemon: Process) async throws {
+        let now = Date()
+        #expect(try await eventually(20) { try polledAfter(now, count: 2) }, "the others go on being polled")
+        let peak = try #require(HostileServerTests.peakMemory(of: daemon.processIdentifier))
+        #expect(peak < 256 << 20, "peak \(peak >> 20) MiB")
+        let started = Date()
+        #expect(try await stop(daemon) == 0)
+        #expect(Date().timeIntervalSince(started) < 10)
+    }
 
     /// Whether every environment has been polled successfully at least once.
     func polled() -> Bool {

@@ -65,6 +65,21 @@ struct BoundsTests {
         }
     }
 
+    @Test("a file over 1 MiB is refused before it is parsed")
+    func oversizedFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("big-\(UUID().uuidString).yaml").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let keys = (0..<100_000).map { "key\($0): \($0)" }.joined(separator: "\n")
+        try keys.write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: ConfigurationError.self) { try ConfigurationReader.load(path: path) }
+        do {
+            _ = try ConfigurationReader.load(path: path)
+        } catch {
+            #expect(error.problems.count == 1)
+            #expect(error.description.contains("larger than 1 MiB"))
+        }
+    }
+
     @Test("a duplicate key is located without the file's content (secrets included)")
     func duplicateKeyQuotesNothing() throws {
         var reader = ConfigurationReader(file: "c.yaml")
