@@ -55,22 +55,8 @@ struct DaemonHarness: Sendable {
 
     /// Starts `directus-promoter run`; its stderr goes to `daemon.log` (appended across restarts).
     func startDaemon(extraEnvironment: [String: String] = [:]) throws -> Process {
-        let process = Process()
-        process.executableURL = Binary.executable
-        process.arguments = ["run", "--config", configPath]
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment.merging(extraEnvironment, uniquingKeysWith: { $1 }) { env[key] = value }
-        env["JOURNAL_STREAM"] = nil
-        process.environment = env
-        if !FileManager.default.fileExists(atPath: logPath) {
-            _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardError = log
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        return process
+        try EndToEndTests.startDaemon(
+            config: configPath, log: logPath, environment: environment.merging(extraEnvironment) { $1 })
     }
 
     /// Runs a CLI command against the harness's configuration.

@@ -261,7 +261,7 @@ struct HardeningProcessTests {
     }
 }
 
-/// Starts `directus-promoter run` with its stderr in `log`.
+/// Starts `directus-promoter run` with its stderr appended to `log`.
 func startDaemon(config: String, log: String, environment: [String: String]) throws -> Process {
     let process = Process()
     process.executableURL = Binary.executable
@@ -270,8 +270,10 @@ func startDaemon(config: String, log: String, environment: [String: String]) thr
     for (key, value) in environment { env[key] = value }
     env["JOURNAL_STREAM"] = nil
     process.environment = env
-    _ = FileManager.default.createFile(atPath: log, contents: nil)
-    process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    if !FileManager.default.fileExists(atPath: log) { _ = FileManager.default.createFile(atPath: log, contents: nil) }
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+    handle.seekToEndOfFile()
+    process.standardError = handle
     process.standardOutput = FileHandle.nullDevice
     try process.run()
     return process
