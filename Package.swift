@@ -120,12 +120,13 @@ let package = Package(
         .executableTarget(
             name: "directus-promoter-bench",
             dependencies: [
-                "PromotionStore", "DirectusSchema", "DirectusClient", "DirectusEmulator", "PromotionDaemon",
+                "PromotionStore", "PromotionCore", "DirectusSchema", "DirectusClient", "DirectusEmulator",
+                "PromotionDaemon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
         // A helper process for the store's multi-process and crash tests.
-        .executableTarget(name: "store-stress", dependencies: ["PromotionStore", "DirectusSchema"]),
+        .executableTarget(name: "store-stress", dependencies: ["PromotionStore", "PromotionCore", "DirectusSchema"]),
         .testTarget(
             name: "DirectusEmulatorTests",
             dependencies: [

@@ -309,7 +309,7 @@ public actor DirectusClient {
             var body = ResponseBody(limit: call.maxBytes, announced: announced)
             do {
                 for try await chunk in response.body {
-                    try body.append(chunk.readableBytesView)
+                    try chunk.withUnsafeReadableBytes { bytes throws(ResponseBody.TooLarge) in try body.append(bytes) }
                 }
             } catch is ResponseBody.TooLarge {
                 throw DirectusClientError.responseTooLarge(limit: call.maxBytes)

@@ -9,7 +9,7 @@ import Foundation
 /// ```
 /// Exits: rejected, superseded, cancelled (final); failed (retry may help or not); blocked (needs a person).
 public struct PromotionStateMachine: Sendable, Equatable {
-    public enum State: String, Sendable, Equatable, CaseIterable {
+    public enum State: String, Sendable, Equatable, CaseIterable, Codable {
         /// Waiting for the gate: R is not yet applied and verified upstream.
         case queued
         /// Diffing the source schema against the target.

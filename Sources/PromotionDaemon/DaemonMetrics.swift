@@ -56,10 +56,10 @@ public final class DaemonMetrics: Sendable {
             for state in PromotionStateMachine.State.allCases {
                 Gauge(
                     label: "directus_promoter_promotions", dimensions: [("state", state.rawValue)], factory: factory
-                ).record(counts[state.rawValue] ?? 0)
+                ).record(counts[state] ?? 0)
             }
             Gauge(label: "directus_promoter_pending_approvals", dimensions: [], factory: factory)
-                .record(counts[PromotionStateMachine.State.awaitingApproval.rawValue] ?? 0)
+                .record(counts[.awaitingApproval] ?? 0)
         }
         for (index, environment) in configuration.environments.enumerated() {
             if index > 0 {

@@ -1,5 +1,6 @@
 import DirectusClient
 import PromotionCore
+import PromotionStore
 
 /// What the engine needs to know about one environment besides how to reach it.
 public struct EnvironmentSettings: Sendable, Equatable {
@@ -58,5 +59,15 @@ public struct EngineConfiguration: Sendable, Equatable {
 
     public func settings(_ name: String) -> EnvironmentSettings {
         environments[name] ?? EnvironmentSettings(name: name, url: "")
+    }
+
+    /// The machine of a stored promotion: its state and memory, with its target's current policy (the engine
+    /// feeds it events; the CLI asks it what a decision would do).
+    public func machine(for promotion: PromotionRecord) -> PromotionStateMachine {
+        let settings = settings(promotion.target)
+        return PromotionStateMachine(
+            state: promotion.state,
+            memory: PromotionStateMachine.Memory(stored: promotion.machine) ?? PromotionStateMachine.Memory(),
+            policy: settings.policy, destructiveNeedsExplicitApproval: settings.destructiveNeedsExplicitApproval)
     }
 }

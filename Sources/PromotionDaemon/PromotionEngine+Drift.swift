@@ -10,10 +10,7 @@ extension PromotionEngine {
     /// an upgrade of Directus is recorded as such; a plan waiting for approval on a drifted target is made again
     /// against what the target really has. Targets with an apply in flight are left alone (their change is ours).
     func checkDrift(_ report: inout TickReport) async throws {
-        let busy = Set(
-            try store.promotions(inStates: [
-                PromotionStateMachine.State.applying.rawValue, PromotionStateMachine.State.verifying.rawValue,
-            ]).map(\.target))
+        let busy = Set(try store.promotions(inStates: PromotionState.changingTarget).map(\.target))
         for target in configuration.pipeline.targets where !busy.contains(target) {
             if !shouldContinue() { return }
             let poll: SnapshotPoll
@@ -64,10 +61,7 @@ extension PromotionEngine {
                 else { continue }
                 logger.warning("\(target) drifted: \(drift.summary)", metadata: ["environment": "\(target)"])
                 report.problems.append("\(target) drifted: \(drift.summary)")
-                for promotion in try store.promotions(inStates: [
-                    PromotionStateMachine.State.awaitingApproval.rawValue
-                ])
-                where promotion.target == target {
+                for promotion in try store.promotions(inStates: [.awaitingApproval]) where promotion.target == target {
                     var machine = self.machine(for: promotion)
                     guard (try? machine.handle(.targetChanged)) != nil else { continue }
                     try persist(

@@ -23,7 +23,7 @@ extension PromotionEngine {
     /// Carries every promotion in flight, target by target in pipeline order (so a revision verified on staging
     /// opens production's gate in the same tick), oldest revision first.
     func drivePromotions(_ report: inout TickReport) async throws {
-        let open = try store.promotions(inStates: Self.nonFinalStates)
+        let open = try store.promotions(inStates: PromotionState.open)
         for target in configuration.pipeline.targets {
             for promotion in open where promotion.target == target {
                 if !shouldContinue() { return }
@@ -31,11 +31,7 @@ extension PromotionEngine {
                 guard let current = try store.promotion(id: promotion.id) else { continue }
                 let after = try await drive(current, &report)
                 // An older apply still unresolved on this target keeps newer ones waiting.
-                if after.state == PromotionStateMachine.State.applying.rawValue
-                    || after.state == PromotionStateMachine.State.verifying.rawValue
-                {
-                    break
-                }
+                if PromotionState.changingTarget.contains(after.state) { break }
             }
         }
     }
@@ -68,9 +64,7 @@ extension PromotionEngine {
                 }
                 guard let upstream = configuration.pipeline.upstream(of: promotion.target) else { return promotion }
                 let upstreamState = try store.promotion(revisionID: promotion.revisionID, target: upstream)?.state
-                let appliedUpstream =
-                    upstream == configuration.pipeline.source
-                    || upstreamState == PromotionStateMachine.State.applied.rawValue
+                let appliedUpstream = upstream == configuration.pipeline.source || upstreamState == .applied
                 guard configuration.pipeline.gateIsOpen(for: promotion.target, appliedOnUpstream: appliedUpstream)
                 else { return promotion }
                 let soak = configuration.settings(promotion.target).soak

@@ -181,27 +181,18 @@ public actor PromotionEngine {
         for name in [pipeline.source] + pipeline.targets {
             try store.registerEnvironment(name: name, url: configuration.settings(name).url)
         }
-        for promotion in try store.promotions(inStates: Self.inFlightStates) {
-            if promotion.state == PromotionStateMachine.State.applying.rawValue {
-                resumedApplying.insert(promotion.id)
-            }
+        for promotion in try store.promotions(inStates: PromotionState.working) {
+            if promotion.state == .applying { resumedApplying.insert(promotion.id) }
             let message =
-                promotion.state == PromotionStateMachine.State.applying.rawValue
+                promotion.state == .applying
                 ? "found mid-apply after a restart: the outcome is unknown, verifying on \(promotion.target)"
-                : "found \(promotion.state) after a restart: resuming"
+                : "found \(promotion.state.words) after a restart: resuming"
             logger.notice("\(message)", metadata: ["promotion": "\(promotion.id)"])
             try store.appendEvent(
                 kind: "promotion.resumed", actor: Self.actor, environment: promotion.target, promotionID: promotion.id,
                 message: message, at: now())
         }
     }
-
-    static let inFlightStates: Set<String> = [
-        PromotionStateMachine.State.planning, .approved, .applying, .verifying, .stale,
-    ].reduce(into: []) { $0.insert($1.rawValue) }
-
-    static let nonFinalStates: Set<String> = Set(
-        PromotionStateMachine.State.allCases.filter { !$0.isFinal }.map(\.rawValue))
 
     // MARK: Source
 
@@ -240,7 +231,7 @@ public actor PromotionEngine {
         for target in configuration.pipeline.targets
         where try store.promotion(revisionID: revision.id, target: target) == nil {
             _ = try store.createPromotion(
-                revisionID: revision.id, target: target, state: PromotionStateMachine.State.queued.rawValue,
+                revisionID: revision.id, target: target, state: .queued,
                 diffID: nil, actor: Self.actor,
                 message: "revision \(revision.id) queued for \(target)", at: at)
         }
@@ -248,7 +239,7 @@ public actor PromotionEngine {
 
     /// A newer revision replaces every older promotion that has not been sent to its target.
     func supersede(olderThan revisionID: Int64, _ report: inout TickReport) throws {
-        for promotion in try store.promotions(inStates: Self.nonFinalStates) where promotion.revisionID < revisionID {
+        for promotion in try store.promotions(inStates: PromotionState.open) where promotion.revisionID < revisionID {
             var machine = self.machine(for: promotion)
             guard (try? machine.handle(.newerRevisionDetected)) != nil else { continue }
             try persist(
@@ -264,16 +255,9 @@ public actor PromotionEngine {
         for decision in try store.pendingDecisions() {
             guard let promotion = try store.promotion(id: decision.promotionID) else { continue }
             var machine = self.machine(for: promotion)
-            let event: PromotionStateMachine.Event =
-                switch decision.kind {
-                case .approve:
-                    .approvalRecorded(
-                        actor: decision.actor, allowDestructive: decision.allowDestructive,
-                        despiteWarnings: decision.despiteWarnings)
-                case .reject: .rejectionRecorded(actor: decision.actor)
-                case .retry: .retryRequested(actor: decision.actor)
-                case .cancel: .cancelRequested(actor: decision.actor)
-                }
+            let event = decision.kind.event(
+                actor: decision.actor, allowDestructive: decision.allowDestructive,
+                despiteWarnings: decision.despiteWarnings)
             let from = promotion.state
             do {
                 _ = try machine.handle(event)
@@ -283,14 +267,7 @@ public actor PromotionEngine {
                     message: "\(decision.actor)'s \(decision.kind.rawValue) was not applied: \(error)", at: now())
                 continue
             }
-            let verb =
-                switch decision.kind {
-                case .approve: "approved"
-                case .reject: "rejected"
-                case .retry: "retry requested"
-                case .cancel: "cancelled"
-                }
-            var message = "\(verb) by \(decision.actor)"
+            var message = "\(decision.kind.auditVerb) by \(decision.actor)"
             if decision.kind == .approve, machine.state == .awaitingApproval {
                 if machine.approvers.count >= machine.policy.requiredApprovals {
                     message += " (the plan is destructive: it still needs an approval given with --allow-destructive)"
@@ -302,10 +279,10 @@ public actor PromotionEngine {
             try store.consumeDecision(
                 decision,
                 transition: (
-                    from, machine.state.rawValue,
+                    from, machine.state,
                     Store.TransitionChanges(lastError: .some(machine.lastError), machine: .some(machine.memory.stored))
                 ), message: message, at: now())
-            report.transitions.append("\(promotion.id): \(from) → \(machine.state.rawValue)")
+            report.transitions.append("\(promotion.id): \(from.rawValue) → \(machine.state.rawValue)")
         }
     }
 
@@ -347,12 +324,7 @@ public actor PromotionEngine {
 
     /// The machine of a stored promotion, rebuilt from its state and memory with the target's current policy.
     func machine(for promotion: PromotionRecord) -> PromotionStateMachine {
-        let settings = configuration.settings(promotion.target)
-        let state = PromotionStateMachine.State(rawValue: promotion.state) ?? .failed
-        let memory = PromotionStateMachine.Memory(stored: promotion.machine) ?? PromotionStateMachine.Memory()
-        return PromotionStateMachine(
-            state: state, memory: memory, policy: settings.policy,
-            destructiveNeedsExplicitApproval: settings.destructiveNeedsExplicitApproval)
+        configuration.machine(for: promotion)
     }
 
     /// Records what an environment reported: its version and vendor, and the snapshot (stored once, as a delta
@@ -378,14 +350,14 @@ public actor PromotionEngine {
         // The machine's reason wins: a step that observed the target cleanly may still end in a failure.
         if changes.lastError == nil || machine.lastError != nil { changes.lastError = .some(machine.lastError) }
         let updated = try store.applyTransition(
-            promotionID: promotion.id, from: promotion.state, to: machine.state.rawValue, changes: changes,
+            promotionID: promotion.id, from: promotion.state, to: machine.state, changes: changes,
             actor: Self.actor, message: message, details: details, at: now())
-        report.transitions.append("\(promotion.id): \(promotion.state) → \(updated.state)")
+        report.transitions.append("\(promotion.id): \(promotion.state.rawValue) → \(updated.state.rawValue)")
         logger.info(
             "\(message)",
             metadata: [
-                "promotion": "\(promotion.id)", "target": "\(promotion.target)", "from": "\(promotion.state)",
-                "to": "\(updated.state)",
+                "promotion": "\(promotion.id)", "target": "\(promotion.target)", "from": "\(promotion.state.rawValue)",
+                "to": "\(updated.state.rawValue)",
             ])
         return updated
     }
@@ -404,22 +376,5 @@ public enum EngineError: Error, Sendable, CustomStringConvertible {
         case .missingSnapshot(let hash): "the revision snapshot \(hash) is missing from the state database"
         case .stopped: "the tick was stopped"
         }
-    }
-}
-
-extension PromotionStateMachine.Memory {
-    /// The memory as stored in `promotion.machine` (JSON with sorted keys).
-    public var stored: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return (try? encoder.encode(self)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    /// Reads what `stored` wrote; nil when there is nothing (a promotion that has not moved yet) or it is unreadable.
-    public init?(stored: String?) {
-        guard let stored,
-            let memory = try? JSONDecoder().decode(PromotionStateMachine.Memory.self, from: Data(stored.utf8))
-        else { return nil }
-        self = memory
     }
 }

@@ -247,8 +247,8 @@ public final class PromotionService: Service, Sendable {
         }
         var parts = ["revision \(revision.id)"]
         for target in configuration.targets {
-            let state = (try? store.promotion(revisionID: revision.id, target: target.name))?.state ?? "—"
-            parts.append("\(target.name) \(state.replacingOccurrences(of: "_", with: " "))")
+            let state = (try? store.promotion(revisionID: revision.id, target: target.name))?.state.words ?? "—"
+            parts.append("\(target.name) \(state)")
         }
         if let error = report.sourceError { parts.append("source unreachable: \(error)") }
         if !report.problems.isEmpty { parts.append("\(report.problems.count) waiting") }

@@ -23,7 +23,7 @@ public struct PromotionView: Sendable {
     public var json: JSONValue {
         let base: JSONValue = [
             "id": .number(JSONNumber(Int(record.id))), "revision": .number(JSONNumber(Int(record.revisionID))),
-            "target": .string(record.target), "state": .string(record.state),
+            "target": .string(record.target), "state": .string(record.state.rawValue),
             "attempts": .number(JSONNumber(record.attempts)),
             "created_at": .string(Self.timestamp(record.createdAt)),
             "updated_at": .string(Self.timestamp(record.updatedAt)),
@@ -78,11 +78,9 @@ public struct StatusReport: Sendable {
     /// Webhook deliveries given up after their retries.
     public var failedDeliveries: [DeliveryRecord]
 
-    static let attentionStates: Set<String> = ["awaiting_approval", "failed", "blocked"]
-
     /// Whether a person should look: something awaits approval, failed, is blocked, or an environment is down.
     public var needsAttention: Bool {
-        inFlight.contains { Self.attentionStates.contains($0.record.state) }
+        inFlight.contains { $0.record.state.needsAttention }
             || environments.contains { $0.condition == "unreachable" || $0.condition == "drifted" }
             || !failedDeliveries.isEmpty
     }
@@ -106,14 +104,13 @@ public struct StatusReport: Sendable {
             } else if let revision = latestRevision,
                 let promotion = try store.promotion(revisionID: revision.id, target: environment.name)
             {
-                row.condition = promotion.state == "applied" ? "in sync" : "behind"
-                row.detail =
-                    promotion.state == "applied" ? nil : promotion.state.replacingOccurrences(of: "_", with: " ")
+                row.condition = promotion.state == .applied ? "in sync" : "behind"
+                row.detail = promotion.state == .applied ? nil : promotion.state.words
                 row.revision = try Self.appliedRevision(store: store, target: environment.name)
             }
             if index > 0,
                 let rolledBack = try store.history(limit: 20, target: environment.name).first(where: {
-                    $0.state == "applied"
+                    $0.state == .applied
                 }), try store.revision(id: rolledBack.revisionID)?.environment == environment.name
             {
                 row.condition = "rolled back"
@@ -130,10 +127,10 @@ public struct StatusReport: Sendable {
             rows.append(row)
         }
         environments = rows.filter { environment == nil || $0.name == environment }
-        let finalStates = Set(PromotionStateMachine.State.allCases.filter(\.isFinal).map(\.rawValue))
-        let nonFinal = Set(PromotionStateMachine.State.allCases.map(\.rawValue)).subtracting(finalStates)
-        inFlight = try store.promotions(inStates: nonFinal).filter { environment == nil || $0.target == environment }
-            .map { try PromotionView($0, store: store, configuration: configuration) }
+        inFlight = try store.promotions(inStates: PromotionState.open).filter {
+            environment == nil || $0.target == environment
+        }
+        .map { try PromotionView($0, store: store, configuration: configuration) }
         history = try store.history(limit: historyLimit, target: environment).map {
             try PromotionView($0, store: store, configuration: configuration)
         }
@@ -141,7 +138,7 @@ public struct StatusReport: Sendable {
     }
 
     static func appliedRevision(store: Store, target: String) throws -> Int64? {
-        try store.history(limit: 50, target: target).first { $0.state == "applied" }?.revisionID
+        try store.history(limit: 50, target: target).first { $0.state == .applied }?.revisionID
     }
 
     public var json: JSONValue {
@@ -216,7 +213,7 @@ public struct StatusReport: Sendable {
                 + "or let the next promotion put it back\n"
         }
         if needsAttention {
-            let waiting = inFlight.filter { $0.record.state == "awaiting_approval" }
+            let waiting = inFlight.filter { $0.record.state == .awaitingApproval }
             for view in waiting {
                 out +=
                     "\n" + style.attention("→") + " promotion \(view.record.id) (revision \(view.record.revisionID) to "
@@ -236,7 +233,7 @@ public struct StatusReport: Sendable {
                     style.state(view.record.state),
                     view.changeSummary.isEmpty ? "—" : view.changeSummary,
                     view.approvers.isEmpty
-                        ? (view.record.state == "awaiting_approval"
+                        ? (view.record.state == .awaitingApproval
                             ? "0/\(view.requiredApprovals ?? 1)" : "—")
                         : view.approvers.joined(separator: ", "),
                     RelativeTime.describe(view.record.updatedAt, now: now),
@@ -326,14 +323,13 @@ public struct TextStyle: Sendable {
     public func bold(_ text: String) -> String { wrap(text, "1") }
     public func attention(_ text: String) -> String { wrap(text, "1;33") }
 
-    public func state(_ state: String) -> String {
-        let label = state.replacingOccurrences(of: "_", with: " ")
+    public func state(_ state: PromotionState) -> String {
         switch state {
-        case "applied": return wrap(label, "32")
-        case "failed", "blocked", "rejected": return wrap(label, "31")
-        case "awaiting_approval": return wrap(label, "33")
-        case "superseded", "cancelled": return wrap(label, "2")
-        default: return wrap(label, "36")
+        case .applied: wrap(state.words, "32")
+        case .failed, .blocked, .rejected: wrap(state.words, "31")
+        case .awaitingApproval: wrap(state.words, "33")
+        case .superseded, .cancelled: wrap(state.words, "2")
+        case .queued, .planning, .approved, .applying, .verifying, .stale: wrap(state.words, "36")
         }
     }
 

@@ -74,7 +74,7 @@ extension Store {
                     """, arguments: [Self.seconds(at), limit]
             ).map { row in
                 (
-                    Self.delivery(row),
+                    try Self.delivery(row),
                     EventRecord(
                         id: row["e_id"], at: Self.date(row["e_at"]), actor: row["e_actor"], kind: row["e_kind"],
                         environment: row["e_environment"], promotionID: row["e_promotion_id"],
@@ -138,10 +138,14 @@ extension Store {
         }
     }
 
-    static func delivery(_ row: Row) -> DeliveryRecord {
-        DeliveryRecord(
+    static func delivery(_ row: Row) throws -> DeliveryRecord {
+        let status: String = row["status"]
+        guard let known = DeliveryRecord.Status(rawValue: status) else {
+            throw StoreError.corrupt("delivery \(row["id"] as Int64) has the unknown status \"\(status)\"")
+        }
+        return DeliveryRecord(
             id: row["id"], webhook: row["webhook"], eventID: row["event_id"], kind: row["kind"],
-            status: DeliveryRecord.Status(rawValue: row["status"]) ?? .pending, attempts: row["attempts"],
+            status: known, attempts: row["attempts"],
             nextAttemptAt: date(row["next_attempt_at"]), lastError: row["last_error"],
             createdAt: date(row["created_at"]), deliveredAt: (row["delivered_at"] as Double?).map(date))
     }

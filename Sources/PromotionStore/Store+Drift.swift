@@ -28,9 +28,12 @@ extension Store {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM expectation WHERE environment = ?", arguments: [environment]).map {
                 row in
-                ExpectationRecord(
-                    environment: row["environment"], snapshotHash: row["snapshot_hash"],
-                    reason: ExpectationRecord.Reason(rawValue: row["reason"]) ?? .verified,
+                let reason: String = row["reason"]
+                guard let known = ExpectationRecord.Reason(rawValue: reason) else {
+                    throw StoreError.corrupt("the expectation of \(environment) has the unknown reason \"\(reason)\"")
+                }
+                return ExpectationRecord(
+                    environment: row["environment"], snapshotHash: row["snapshot_hash"], reason: known,
                     since: Self.date(row["since"]))
             }
         }
@@ -153,14 +156,13 @@ extension Store {
     /// snapshot is stored: what `rollback` undoes by default.
     public func latestRollbackCandidate(environment: String) throws(StoreError) -> PromotionRecord? {
         try read { db in
-            try Row.fetchOne(
+            try PromotionRecord.fetchOne(
                 db,
                 sql: """
                     SELECT * FROM promotion WHERE target = ? AND state = 'applied' AND attempts > 0
                         AND pre_apply_snapshot_hash IS NOT NULL
                     ORDER BY id DESC LIMIT 1
-                    """, arguments: [environment]
-            ).map(Self.promotion)
+                    """, arguments: [environment])
         }
     }
 

@@ -1,20 +1,21 @@
 import DirectusSchema
 import Foundation
 import GRDB
+import PromotionCore
 
 /// Finished promotions and their audit trail, written in one transaction: to import history kept elsewhere
 /// (a previous tool, another state file) and to seed benchmarks with realistic volumes.
 public struct HistoryImport: Sendable {
     public struct Promotion: Sendable {
         public var target: String
-        public var state: String
+        public var state: PromotionState
         public var attempts: Int
         public var createdAt: Date
         public var updatedAt: Date
         public var events: [(kind: String, actor: String, message: String, at: Date)]
 
         public init(
-            target: String, state: String, attempts: Int, createdAt: Date, updatedAt: Date,
+            target: String, state: PromotionState, attempts: Int, createdAt: Date, updatedAt: Date,
             events: [(kind: String, actor: String, message: String, at: Date)]
         ) {
             self.target = target
@@ -58,7 +59,7 @@ extension Store {
                 ])
                 let revisionID = db.lastInsertedRowID
                 try promotion.execute(arguments: [
-                    revisionID, item.target, item.state, item.attempts, Self.seconds(item.createdAt),
+                    revisionID, item.target, item.state.rawValue, item.attempts, Self.seconds(item.createdAt),
                     Self.seconds(item.updatedAt),
                 ])
                 let promotionID = db.lastInsertedRowID

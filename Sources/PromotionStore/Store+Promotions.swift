@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import PromotionCore
 import Redaction
 
 extension Store {
@@ -8,20 +9,20 @@ extension Store {
     /// Creates the promotion of a revision to a target, with its first audit event. Idempotent: an existing
     /// promotion for the same revision and target is returned unchanged.
     public func createPromotion(
-        revisionID: Int64, target: String, state: String, diffID: Int64?, actor: String, message: String, at: Date
+        revisionID: Int64, target: String, state: PromotionState, diffID: Int64?, actor: String, message: String,
+        at: Date
     ) throws(StoreError) -> PromotionRecord {
         try write { db in
-            if let existing = try Row.fetchOne(
-                db, sql: "SELECT * FROM promotion WHERE revision_id = ? AND target = ?",
-                arguments: [revisionID, target])
-            {
-                return Self.promotion(existing)
+            if let existing = try PromotionRecord.filter(
+                PromotionRecord.Columns.revisionID == revisionID && PromotionRecord.Columns.target == target
+            ).fetchOne(db) {
+                return existing
             }
             try db.execute(
                 sql: """
                     INSERT INTO promotion (revision_id, target, state, attempts, diff_id, created_at, updated_at)
                     VALUES (?, ?, ?, 0, ?, ?, ?)
-                    """, arguments: [revisionID, target, state, diffID, Self.seconds(at), Self.seconds(at)])
+                    """, arguments: [revisionID, target, state.rawValue, diffID, Self.seconds(at), Self.seconds(at)])
             let id = db.lastInsertedRowID
             try Self.insertEvent(
                 db, at: at, actor: actor, kind: "promotion.created", environment: target, promotionID: id,
@@ -55,7 +56,8 @@ extension Store {
     /// `stateChanged` when the promotion is no longer in `expected` (another process moved it).
     @discardableResult
     public func applyTransition(
-        promotionID: Int64, from expected: String, to state: String, changes: TransitionChanges = TransitionChanges(),
+        promotionID: Int64, from expected: PromotionState, to state: PromotionState,
+        changes: TransitionChanges = TransitionChanges(),
         actor: String, message: String, details: String? = nil, at: Date
     ) throws(StoreError) -> PromotionRecord {
         try write { db in
@@ -65,7 +67,7 @@ extension Store {
             }
             try Self.update(db, promotionID: promotionID, to: state, changes: changes, at: at)
             try Self.insertEvent(
-                db, at: at, actor: actor, kind: "promotion.\(state)", environment: current.target,
+                db, at: at, actor: actor, kind: "promotion.\(state.rawValue)", environment: current.target,
                 promotionID: promotionID,
                 message: message, details: details)
             return try Self.fetchPromotion(db, id: promotionID)
@@ -77,7 +79,7 @@ extension Store {
     /// Returns whether the problem was new.
     @discardableResult
     public func noteProblem(
-        promotionID: Int64, state expected: String, problem: String, actor: String, at: Date
+        promotionID: Int64, state expected: PromotionState, problem: String, actor: String, at: Date
     ) throws(StoreError) -> Bool {
         try write { db in
             let current = try Self.fetchPromotion(db, id: promotionID)
@@ -99,17 +101,16 @@ extension Store {
     /// The promotion of one revision to one target, if there is one.
     public func promotion(revisionID: Int64, target: String) throws(StoreError) -> PromotionRecord? {
         try read { db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM promotion WHERE revision_id = ? AND target = ?",
-                arguments: [revisionID, target]
-            ).map(Self.promotion)
+            try PromotionRecord.filter(
+                PromotionRecord.Columns.revisionID == revisionID && PromotionRecord.Columns.target == target
+            ).fetchOne(db)
         }
     }
 
     /// Applies a decision's transition and marks the decision consumed, in one transaction, so a crash cannot
     /// act on a decision twice or lose it.
     public func consumeDecision(
-        _ decision: DecisionRecord, transition: (from: String, to: String, changes: TransitionChanges)?,
+        _ decision: DecisionRecord, transition: (from: PromotionState, to: PromotionState, changes: TransitionChanges)?,
         message: String, at: Date
     ) throws(StoreError) {
         try write { db in
@@ -122,7 +123,8 @@ extension Store {
                 try Self.update(
                     db, promotionID: decision.promotionID, to: transition.to, changes: transition.changes, at: at)
                 try Self.insertEvent(
-                    db, at: at, actor: decision.actor, kind: "promotion.\(transition.to)", environment: current.target,
+                    db, at: at, actor: decision.actor, kind: "promotion.\(transition.to.rawValue)",
+                    environment: current.target,
                     promotionID: decision.promotionID, message: message, details: nil)
             } else {
                 try Self.insertEvent(
@@ -136,32 +138,23 @@ extension Store {
     }
 
     public func promotion(id: Int64) throws(StoreError) -> PromotionRecord? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM promotion WHERE id = ?", arguments: [id]).map(Self.promotion)
-        }
+        try read { db in try PromotionRecord.fetchOne(db, key: id) }
     }
 
     /// Promotions in one of `states` (the active ones, for `status`), oldest first. Uses the state index.
-    public func promotions(inStates states: Set<String>) throws(StoreError) -> [PromotionRecord] {
+    public func promotions(inStates states: Set<PromotionState>) throws(StoreError) -> [PromotionRecord] {
         guard !states.isEmpty else { return [] }
         return try read { db in
-            let placeholders = states.map { _ in "?" }.joined(separator: ",")
-            return try Row.fetchAll(
-                db, sql: "SELECT * FROM promotion WHERE state IN (\(placeholders)) ORDER BY id",
-                arguments: StatementArguments(Array(states))
-            ).map(Self.promotion)
+            try PromotionRecord.filter(states.map(\.rawValue).contains(PromotionRecord.Columns.state))
+                .order(PromotionRecord.Columns.id).fetchAll(db)
         }
     }
 
     /// Promotions not in one of `finalStates`, oldest first (a scan; prefer `promotions(inStates:)`).
-    public func promotionsInFlight(finalStates: Set<String>) throws(StoreError) -> [PromotionRecord] {
+    public func promotionsInFlight(finalStates: Set<PromotionState>) throws(StoreError) -> [PromotionRecord] {
         try read { db in
-            let placeholders = finalStates.map { _ in "?" }.joined(separator: ",")
-            let sql =
-                finalStates.isEmpty
-                ? "SELECT * FROM promotion ORDER BY id"
-                : "SELECT * FROM promotion WHERE state NOT IN (\(placeholders)) ORDER BY id"
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(Array(finalStates))).map(Self.promotion)
+            try PromotionRecord.filter(!finalStates.map(\.rawValue).contains(PromotionRecord.Columns.state))
+                .order(PromotionRecord.Columns.id).fetchAll(db)
         }
     }
 
@@ -180,19 +173,18 @@ extension Store {
             }
             arguments.append(limit)
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            return try Row.fetchAll(
+            return try PromotionRecord.fetchAll(
                 db, sql: "SELECT * FROM promotion \(filter) ORDER BY updated_at DESC, id DESC LIMIT ?",
-                arguments: StatementArguments(arguments)
-            ).map(Self.promotion)
+                arguments: StatementArguments(arguments))
         }
     }
 
     /// Counts of promotions by state.
-    public func promotionCounts() throws(StoreError) -> [String: Int] {
+    public func promotionCounts() throws(StoreError) -> [PromotionState: Int] {
         try read { db in
-            var counts: [String: Int] = [:]
+            var counts: [PromotionState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, count(*) AS n FROM promotion GROUP BY state") {
-                counts[row["state"]] = row["n"]
+                counts[try Self.state(row["state"], of: "a promotion")] = row["n"]
             }
             return counts
         }
@@ -318,10 +310,10 @@ extension Store {
     static func redacted(_ text: String) -> String { Redactor.process.redact(text) }
 
     static func update(
-        _ db: Database, promotionID: Int64, to state: String, changes: TransitionChanges, at: Date
+        _ db: Database, promotionID: Int64, to state: PromotionState, changes: TransitionChanges, at: Date
     ) throws {
         var assignments = ["state = ?", "updated_at = ?", "attempts = attempts + ?"]
-        var arguments: [(any DatabaseValueConvertible)?] = [state, Self.seconds(at), changes.attemptsDelta]
+        var arguments: [(any DatabaseValueConvertible)?] = [state.rawValue, Self.seconds(at), changes.attemptsDelta]
         // A change given (even as nil) is written; one not given leaves the column alone.
         typealias Value = (any DatabaseValueConvertible)?
         let optional: [(String, Value?)] = [
@@ -341,24 +333,28 @@ extension Store {
     }
 
     static func fetchPromotion(_ db: Database, id: Int64) throws -> PromotionRecord {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM promotion WHERE id = ?", arguments: [id]) else {
+        guard let promotion = try PromotionRecord.fetchOne(db, key: id) else {
             throw StoreError.notFound("promotion \(id)")
         }
-        return promotion(row)
+        return promotion
     }
 
-    static func promotion(_ row: Row) -> PromotionRecord {
-        PromotionRecord(
-            id: row["id"], revisionID: row["revision_id"], target: row["target"], state: row["state"],
-            attempts: row["attempts"], diffID: row["diff_id"], preApplySnapshotHash: row["pre_apply_snapshot_hash"],
-            lastError: row["last_error"], machine: row["machine"], createdAt: date(row["created_at"]),
-            updatedAt: date(row["updated_at"]))
+    /// A state read from a row; one that is not a state is damage, never a guess.
+    static func state(_ text: String, of what: String) throws -> PromotionState {
+        guard let state = PromotionState(rawValue: text) else {
+            throw StoreError.corrupt("\(what) has the unknown state \"\(text.prefix(40))\"")
+        }
+        return state
     }
 
-    static func decision(_ row: Row) -> DecisionRecord {
-        DecisionRecord(
+    static func decision(_ row: Row) throws -> DecisionRecord {
+        let kind: String = row["kind"]
+        guard let decided = PromotionDecision(rawValue: kind) else {
+            throw StoreError.corrupt("decision \(row["id"] as Int64) has the unknown kind \"\(kind.prefix(40))\"")
+        }
+        return DecisionRecord(
             id: row["id"], promotionID: row["promotion_id"],
-            kind: DecisionRecord.Kind(rawValue: row["kind"]) ?? .cancel,
+            kind: decided,
             actor: row["actor"], comment: row["comment"], allowDestructive: row["allow_destructive"],
             despiteWarnings: row["despite_warnings"] ?? false, decidedAt: date(row["decided_at"]),
             consumedAt: (row["consumed_at"] as Double?).map(date))

@@ -147,6 +147,10 @@ public final class Store: Sendable {
             throw error
         } catch let error as DatabaseError {
             throw Self.storeError(error)
+        } catch let error as RowDecodingError {
+            throw StoreError.corrupt("\(error)")
+        } catch let error as DecodingError {
+            throw StoreError.corrupt("a row does not read as what it should hold: \(error)")
         } catch {
             throw StoreError.database("\(error)")
         }

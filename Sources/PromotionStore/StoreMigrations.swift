@@ -3,6 +3,12 @@ import GRDB
 /// The state database's schema, as versioned migrations. A migration is never edited once shipped: a change is a
 /// new migration.
 enum StoreMigrations {
+    /// The promotion states `v6-promotion-states-checked` allows.
+    static let checkedStates = [
+        "queued", "planning", "awaiting_approval", "approved", "applying", "verifying", "stale", "applied", "rejected",
+        "superseded", "cancelled", "failed", "blocked",
+    ]
+
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-history-and-promotions") { db in
@@ -182,6 +188,41 @@ enum StoreMigrations {
                 sql: """
                     ALTER TABLE decision ADD COLUMN despite_warnings INTEGER NOT NULL DEFAULT 0
                         CHECK (despite_warnings IN (0, 1));
+                    """)
+        }
+        migrator.registerMigration("v6-promotion-states-checked") { db in
+            // A promotion's state can only be one of the machine's: the table is rebuilt with a CHECK (SQLite cannot
+            // add one to an existing column). Foreign keys are checked once the migration ends (GRDB's default).
+            // The states are written out, not read from the enum: a shipped migration never changes (a state added
+            // later needs a migration of its own; a test compares this list with the machine's).
+            let states = Self.checkedStates.map { "'\($0)'" }.joined(separator: ", ")
+            try db.execute(
+                sql: """
+                    CREATE TABLE promotion_checked (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        revision_id INTEGER NOT NULL REFERENCES revision(id),
+                        target TEXT NOT NULL REFERENCES environment(name),
+                        state TEXT NOT NULL CHECK (state IN (\(states))),
+                        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+                        diff_id INTEGER REFERENCES diff(id),
+                        pre_apply_snapshot_hash TEXT REFERENCES snapshot(hash),
+                        last_error TEXT,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        machine TEXT,
+                        UNIQUE (revision_id, target)
+                    ) STRICT;
+                    INSERT INTO promotion_checked (id, revision_id, target, state, attempts, diff_id,
+                            pre_apply_snapshot_hash, last_error, created_at, updated_at, machine)
+                        SELECT id, revision_id, target, state, attempts, diff_id, pre_apply_snapshot_hash, last_error,
+                            created_at, updated_at, machine
+                        FROM promotion;
+                    DROP TABLE promotion;
+                    ALTER TABLE promotion_checked RENAME TO promotion;
+                    CREATE INDEX promotion_by_target ON promotion(target, updated_at);
+                    CREATE INDEX promotion_by_state ON promotion(state);
+                    CREATE INDEX promotion_by_time ON promotion(updated_at);
+                    CREATE INDEX promotion_by_revision ON promotion(revision_id);
                     """)
         }
         return migrator

@@ -1,11 +1,14 @@
 import Foundation
+import GRDB
+import PromotionCore
 
-/// A promotion as stored: one revision carried to one target.
-public struct PromotionRecord: Sendable, Equatable, Identifiable {
+/// A promotion as stored: one revision carried to one target. Its state is the machine's type from the row on: a
+/// row whose state is not one of them is reported as a damaged database, never read as something else.
+public struct PromotionRecord: Sendable, Equatable, Identifiable, Codable {
     public var id: Int64
     public var revisionID: Int64
     public var target: String
-    public var state: String
+    public var state: PromotionStateMachine.State
     public var attempts: Int
     public var diffID: Int64?
     public var preApplySnapshotHash: String?
@@ -14,6 +17,30 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable {
     public var machine: String?
     public var createdAt: Date
     public var updatedAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case id, target, state, attempts, machine
+        case revisionID = "revision_id"
+        case diffID = "diff_id"
+        case preApplySnapshotHash = "pre_apply_snapshot_hash"
+        case lastError = "last_error"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    /// The columns, for queries (as GRDB's records name them).
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let revisionID = Column(CodingKeys.revisionID)
+        public static let target = Column(CodingKeys.target)
+        public static let state = Column(CodingKeys.state)
+        public static let updatedAt = Column(CodingKeys.updatedAt)
+    }
+}
+
+extension PromotionRecord: FetchableRecord, TableRecord {
+    public static let databaseTableName = "promotion"
+    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
 }
 
 /// One entry of the audit log.
@@ -32,9 +59,7 @@ public struct EventRecord: Sendable, Equatable, Identifiable {
 
 /// A manual decision about a promotion.
 public struct DecisionRecord: Sendable, Equatable, Identifiable {
-    public enum Kind: String, Sendable {
-        case approve, reject, retry, cancel
-    }
+    public typealias Kind = PromotionDecision
 
     public var id: Int64
     public var promotionID: Int64
@@ -94,7 +119,7 @@ public struct EnvironmentRecord: Sendable, Equatable {
 /// Why a store operation failed.
 public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A conditional write found another state than expected (someone else moved the promotion).
-    case stateChanged(promotion: Int64, expected: String, found: String)
+    case stateChanged(promotion: Int64, expected: PromotionState, found: PromotionState)
     case notFound(String)
     case corrupt(String)
     case database(String)
@@ -108,7 +133,7 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .stateChanged(let promotion, let expected, let found):
-            "promotion \(promotion) is \(found), not \(expected): someone else changed it"
+            "promotion \(promotion) is \(found.words), not \(expected.words): someone else changed it"
         case .notFound(let what): "\(what) not found"
         case .corrupt(let what): "the state database is damaged: \(what)"
         case .database(let message): "state database error: \(message)"

@@ -1,6 +1,7 @@
 import DirectusClient
 import DirectusSchema
 import Foundation
+import PromotionCore
 import PromotionStore
 
 // Benchmarks, printed with the machine they ran on. Build in release mode:
@@ -48,7 +49,9 @@ func storeBenchmark() throws -> [String] {
     }
     let hash = try store.recordSnapshot(Snapshot(directus: "11.17.4", vendor: "postgres"), at: t0)
     // Finished promotions (a failed one is still in flight: it waits for a retry or is superseded).
-    let states = ["applied", "applied", "applied", "applied", "rejected", "superseded", "cancelled", "applied"]
+    let states: [PromotionState] = [
+        .applied, .applied, .applied, .applied, .rejected, .superseded, .cancelled, .applied,
+    ]
     let fillStart = ContinuousClock.now
     // 100,000 promotions, 10 events each: 1,000,000 events, in batches of 5,000 promotions.
     for batch in 0..<20 {
@@ -74,17 +77,16 @@ func storeBenchmark() throws -> [String] {
     }
     let fill = ContinuousClock.now - fillStart
     // A few in flight, as status shows them.
-    for (offset, state) in ["awaiting_approval", "applying", "planning"].enumerated() {
+    for (offset, state) in [PromotionState.awaitingApproval, .applying, .planning].enumerated() {
         let revision = try store.recordRevision(
             environment: "development", snapshotHash: hash, at: t0.addingTimeInterval(1e8 + Double(offset)))
         _ = try store.createPromotion(
-            revisionID: revision.id, target: "production", state: state, diffID: nil, actor: "daemon", message: state,
+            revisionID: revision.id, target: "production", state: state, diffID: nil, actor: "daemon",
+            message: state.rawValue,
             at: t0.addingTimeInterval(1e8))
     }
-    let finals: Set<String> = ["applied", "rejected", "superseded", "cancelled"]
-    let active: Set<String> = [
-        "queued", "planning", "awaiting_approval", "approved", "applying", "verifying", "stale", "failed", "blocked",
-    ]
+    let finals = Set(PromotionState.allCases.filter(\.isFinal))
+    let active = PromotionState.open
     let status = try measure {
         _ = try store.promotions(inStates: active)
         _ = try store.history(limit: 10)

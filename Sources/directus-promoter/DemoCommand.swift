@@ -107,7 +107,7 @@ struct DemoCommand: AsyncParsableCommand {
         try await waitFor("the first poll", store: store) { store in
             guard let revision = try store.latestRevision() else { return false }
             return try ["staging", "production"].allSatisfy {
-                try store.promotion(revisionID: revision.id, target: $0)?.state == "applied"
+                try store.promotion(revisionID: revision.id, target: $0)?.state == .applied
             }
         }
         narrator.say("First poll: development's schema is revision r1; staging and production already have it.")
@@ -116,12 +116,12 @@ struct DemoCommand: AsyncParsableCommand {
         narrator.say("A developer adds a field on development: articles.summary (text).")
         try await waitFor("staging", store: store) { store in
             guard let revision = try store.latestRevision(), revision.id >= 2 else { return false }
-            return try store.promotion(revisionID: revision.id, target: "staging")?.state == "applied"
+            return try store.promotion(revisionID: revision.id, target: "staging")?.state == .applied
         }
         let revision = try store.latestRevision()!
         narrator.say("Detected revision r\(revision.id); applied to staging automatically and verified.")
         let pending = try await waitFor("production to ask for approval", store: store) { store in
-            try store.promotion(revisionID: revision.id, target: "production")?.state == "awaiting_approval"
+            try store.promotion(revisionID: revision.id, target: "production")?.state == .awaitingApproval
         }
         _ = pending
         let production = try store.promotion(revisionID: revision.id, target: "production")!
@@ -134,7 +134,7 @@ struct DemoCommand: AsyncParsableCommand {
             promotionID: production.id, kind: .approve, actor: actor, comment: "looks good (demo)", at: Date())
         narrator.say("\(actor) runs `directus-promoter approve \(production.id)`.")
         try await waitFor("production", store: store) { store in
-            try store.promotion(id: production.id)?.state == "applied"
+            try store.promotion(id: production.id)?.state == .applied
         }
         narrator.say("Approved, applied to production, and verified. `directus-promoter status` now says:")
         narrator.block(

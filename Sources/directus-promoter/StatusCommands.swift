@@ -171,72 +171,40 @@ struct ShowCommand: ParsableCommand {
     }
 }
 
-/// `approve`, `reject`, `retry`, `cancel`: a person's decision, recorded for the daemon to act on.
+/// `approve`, `reject`, `retry`, `cancel`: a person's decision, recorded for the daemon to act on. What it would
+/// do is the machine's own answer (`PromotionStateMachine.check`): one that cannot take effect is refused, with the
+/// command that would work, and nothing is recorded.
 enum DecisionCommand {
     static func record(
-        _ kind: DecisionRecord.Kind, id: Int64, comment: String?, allowDestructive: Bool, despiteWarnings: Bool = false,
+        _ kind: PromotionDecision, id: Int64, comment: String?, allowDestructive: Bool, despiteWarnings: Bool = false,
         options: ConfigOptions
     ) throws {
         let configuration = try options.load()
         let store = try options.openStore(configuration)
         guard let promotion = try store.promotion(id: id) else { throw CommandError("no promotion \(id)") }
-        let state = promotion.state
-        let predicted = PromotionStateMachine.Memory(stored: promotion.machine)?.predictedFailure
-        let allowed: Set<String> =
-            switch kind {
-            case .approve: predicted != nil ? ["awaiting_approval", "blocked"] : ["awaiting_approval"]
-            case .reject: ["awaiting_approval"]
-            case .retry: ["failed", "blocked"]
-            case .cancel: ["queued", "planning", "awaiting_approval", "approved", "stale", "failed", "blocked"]
-            }
-        guard allowed.contains(state) else {
-            let need = allowed.sorted().map { $0.replacingOccurrences(of: "_", with: " ") }.joined(separator: " or ")
-            throw CommandError(
-                "promotion \(id) is \(state.replacingOccurrences(of: "_", with: " ")); only a promotion that is "
-                    + "\(need) can be \(kind.pastTense)")
-        }
-        if kind == .approve, let predicted, !despiteWarnings {
-            throw CommandError(
-                "promotion \(id)'s plan predicts that Directus fails the apply (\(predicted)); nothing was recorded. "
-                    + "To send it anyway: directus-promoter approve \(id) --despite-warnings")
-        }
         let actor = unixUser()
+        let machine = try configuration.engineConfiguration().machine(for: promotion)
+        let check = machine.check(
+            kind, actor: actor, allowDestructive: allowDestructive, despiteWarnings: despiteWarnings, id: id)
+        if case .refused(let reason, let instead) = check {
+            throw CommandError(
+                "promotion \(id) cannot be \(kind.pastTense): \(reason); nothing was recorded"
+                    + (instead.map { ". To go ahead: \($0)" } ?? ""))
+        }
         try store.recordDecision(
             promotionID: id, kind: kind, actor: actor, comment: comment, allowDestructive: allowDestructive,
             despiteWarnings: despiteWarnings, at: Date())
-        if kind == .approve, !allowDestructive,
-            configuration.environments.first(where: { $0.name == promotion.target })?.destructive == .approve,
-            let diff = try promotion.diffID.flatMap({ try store.diff(id: $0) }), diff.destructive > 0
-        {
-            printError(
-                "note: this plan is destructive and \(promotion.target) needs an approval given with "
-                    + "--allow-destructive; this approval alone will not let it through")
-        }
         let told = pokeDaemon(stateDirectory: configuration.stateDirectory)
+        var effect = ""
+        switch check {
+        case .counted(let progress): effect = " (\(progress))"
+        case .takesEffect(let state): effect = ", which moves it to \(state.words)"
+        case .refused: break
+        }
         print(
             "recorded: \(actor) \(kind.presentTense) promotion \(id) (revision r\(promotion.revisionID) to "
-                + "\(promotion.target)); "
+                + "\(promotion.target))\(effect); "
                 + (told ? "the daemon acts on it now" : "no daemon is running: it is acted on at the next tick"))
-    }
-}
-
-extension DecisionRecord.Kind {
-    var pastTense: String {
-        switch self {
-        case .approve: "approved"
-        case .reject: "rejected"
-        case .retry: "retried"
-        case .cancel: "cancelled"
-        }
-    }
-
-    var presentTense: String {
-        switch self {
-        case .approve: "approves"
-        case .reject: "rejects"
-        case .retry: "retries"
-        case .cancel: "cancels"
-        }
     }
 }
 
@@ -323,9 +291,9 @@ struct RollbackCommand: ParsableCommand {
             guard let found = try store.promotion(id: promotionID), found.target == environment else {
                 throw CommandError("no promotion \(promotionID) on \(environment)")
             }
-            guard found.preApplySnapshotHash != nil, found.state == "applied" else {
+            guard found.preApplySnapshotHash != nil, found.state == .applied else {
                 throw CommandError(
-                    "promotion \(promotionID) changed nothing on \(environment) (it is \(found.state) with no "
+                    "promotion \(promotionID) changed nothing on \(environment) (it is \(found.state.words) with no "
                         + "pre-apply snapshot): there is nothing to roll back")
             }
             promotion = found

@@ -1,5 +1,6 @@
 import DirectusSchema
 import Foundation
+import PromotionCore
 import PromotionStore
 
 // A helper process for the store's tests: writes to a state database as the daemon or a CLI command would, and
@@ -46,11 +47,11 @@ do {
             let hash = try store.recordSnapshot(snapshot, at: now())
             let revision = try store.recordRevision(environment: "development", snapshotHash: hash, at: now())
             let promotion = try store.createPromotion(
-                revisionID: revision.id, target: "production", state: "planned", diffID: nil, actor: name,
+                revisionID: revision.id, target: "production", state: .planning, diffID: nil, actor: name,
                 message: "planned by \(name)", at: now())
             say("committed \(promotion.id) planned")
             try store.applyTransition(
-                promotionID: promotion.id, from: "planned", to: "applied", changes: .init(attemptsDelta: 1),
+                promotionID: promotion.id, from: .planning, to: .applied, changes: .init(attemptsDelta: 1),
                 actor: name,
                 message: "applied by \(name)", at: now())
             say("committed \(promotion.id) applied")

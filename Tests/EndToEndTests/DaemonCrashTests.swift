@@ -35,7 +35,7 @@ struct DaemonCrashTests {
     /// Approves every production promotion that waits, as an operator at the CLI would.
     static func approvePending(_ h: DaemonHarness) {
         guard FileManager.default.fileExists(atPath: h.databasePath), let store = try? h.store(),
-            let waiting = try? store.promotions(inStates: ["awaiting_approval"])
+            let waiting = try? store.promotions(inStates: [.awaitingApproval])
         else { return }
         for promotion in waiting where (try? store.decisions(promotionID: promotion.id))?.isEmpty ?? false {
             _ = try? store.recordDecision(
@@ -76,7 +76,7 @@ struct DaemonCrashTests {
             let done = try await eventually(60) {
                 Self.approvePending(h)
                 guard await h.converged() else { return false }
-                return h.latest("production")?.state == "applied" && h.latest("staging")?.state == "applied"
+                return h.latest("production")?.state == .applied && h.latest("staging")?.state == .applied
             }
             #expect(done, "every environment converges (seed \(seed))")
             #expect(try await stop(daemon) == 0)
@@ -88,11 +88,11 @@ struct DaemonCrashTests {
             for target in ["staging", "production"] {
                 let instance = target == "staging" ? h.staging : h.production
                 let promotions = all.filter { $0.target == target }
-                let applied = promotions.filter { $0.state == "applied" && $0.attempts > 0 }
+                let applied = promotions.filter { $0.state == .applied && $0.attempts > 0 }
                 #expect(
                     await instance.applyCount() == applied.count,
                     "each effective apply on \(target) belongs to a different promotion (seed \(seed))")
-                #expect(!promotions.contains { $0.state == "failed" || $0.state == "blocked" }, "seed \(seed)")
+                #expect(!promotions.contains { $0.state == .failed || $0.state == .blocked }, "seed \(seed)")
             }
             for promotion in all {
                 let events = try store.events(promotionID: promotion.id)
@@ -103,7 +103,7 @@ struct DaemonCrashTests {
                             .contains($0.kind)
                 }
                 #expect(
-                    transitions.last.map { $0.kind == "promotion.\(promotion.state)" } ?? (promotion.state == "queued"),
+                    transitions.last.map { $0.kind == "promotion.\(promotion.state)" } ?? (promotion.state == .queued),
                     "the last transition event matches promotion \(promotion.id)'s state (seed \(seed))")
                 #expect(
                     transitions.filter { $0.kind == "promotion.applying" }.count == promotion.attempts,

@@ -20,8 +20,8 @@ struct DaemonProcessTests {
         try await withDaemonHarness { h in
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
-            #expect(h.latest("staging")?.state == "applied")
+            #expect(try await eventually { h.latest("production")?.state == .awaitingApproval })
+            #expect(h.latest("staging")?.state == .applied)
 
             // status: exit 3 (attention), in both formats.
             let status = try await h.cli(["status"])
@@ -42,12 +42,13 @@ struct DaemonProcessTests {
             #expect(wrong.status == 1)
             #expect(
                 wrong.standardError.contains(
-                    "promotion \(stagingID) is applied; only a promotion that is awaiting approval can be approved"))
+                    "promotion \(stagingID) cannot be approved: it is applied; only a promotion that is awaiting approval can be approved"
+                ))
 
             let approve = try await h.cli(["approve", "\(id)", "--comment", "ship it"])
             #expect(approve.status == 0, "\(approve.standardError)")
             #expect(approve.standardOutput.contains("the daemon acts on it now"))
-            #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
+            #expect(try await eventually(10) { h.latest("production")?.state == .applied })
             #expect(await h.converged())
 
             let done = try await h.cli(["status"])
@@ -81,7 +82,7 @@ struct DaemonProcessTests {
         try await withDaemonHarness { h in
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-            #expect(try await eventually { h.latest("staging")?.state == "applied" })
+            #expect(try await eventually { h.latest("staging")?.state == .applied })
             let second = try await h.cli(["run"])
             #expect(second.status == 75)
             #expect(second.standardError.contains("pid \(daemon.processIdentifier)"))
@@ -101,7 +102,7 @@ struct DaemonProcessTests {
         try await withDaemonHarness { h in
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            #expect(try await eventually { h.latest("production")?.state == .awaitingApproval })
             let good = try String(contentsOfFile: h.configPath, encoding: .utf8)
             try (good + "\nbogus_key: 1\n").write(toFile: h.configPath, atomically: true, encoding: .utf8)
             kill(daemon.processIdentifier, SIGHUP)
@@ -134,7 +135,7 @@ struct DaemonProcessTests {
             // Still working after both reloads.
             let id = try #require(h.latest("production")?.id)
             _ = try await h.cli(["approve", "\(id)"])
-            #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
+            #expect(try await eventually(10) { h.latest("production")?.state == .applied })
             #expect(try await stop(daemon, signal: SIGINT) == 0)
         }
     }
@@ -211,7 +212,7 @@ struct DaemonProcessTests {
             let daemon = try h.startDaemon(extraEnvironment: ["DP_E2E_WEBHOOK_SECRET": "whsec-e2e-77"])
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             let base = "http://127.0.0.1:\(port)"
-            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            #expect(try await eventually { h.latest("production")?.state == .awaitingApproval })
             #expect(try await eventually(10) { (try? await Self.get(base + "/healthz"))?.0 == 200 })
 
             let (status, before) = try await Self.get(base + "/metrics")
@@ -226,7 +227,7 @@ struct DaemonProcessTests {
 
             let id = try #require(h.latest("production")?.id)
             #expect(try await h.cli(["approve", "\(id)"]).status == 0)
-            #expect(try await eventually(10) { h.latest("production")?.state == "applied" })
+            #expect(try await eventually(10) { h.latest("production")?.state == .applied })
             let (_, after) = try await Self.get(base + "/metrics")
             #expect(Self.sample(after, #"directus_promoter_promotions{state="applied"}"#) == 2)
             #expect(Self.sample(after, #"directus_promoter_promotions{state="awaiting_approval"}"#) == 0)

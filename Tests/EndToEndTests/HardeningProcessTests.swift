@@ -188,9 +188,9 @@ struct HardeningProcessTests {
             // A real history first: a few revisions, their promotions and events.
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-            #expect(try await eventually { h.latest("production")?.state == "applied" })
+            #expect(try await eventually { h.latest("production")?.state == .applied })
             await h.dev.replaceSchema(DemoSchema.withSummary)
-            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            #expect(try await eventually { h.latest("production")?.state == .awaitingApproval })
             #expect(try await stop(daemon) == 0)
             let deep = try await h.cli(["check-config", "--deep"])
             #expect(deep.status == 0, "\(deep.standardError)")
@@ -222,7 +222,7 @@ struct HardeningProcessTests {
         try await withDaemonHarness { h in
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
-            #expect(try await eventually { h.latest("production")?.state == "awaiting_approval" })
+            #expect(try await eventually { h.latest("production")?.state == .awaitingApproval })
             kill(daemon.processIdentifier, SIGKILL)
             daemon.waitUntilExit()
             // An unrelated process now has the pid the lock file names (as after a crash and pid reuse).

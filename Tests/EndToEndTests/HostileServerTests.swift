@@ -1,6 +1,7 @@
 import DirectusEmulator
 import DirectusSchema
 import Foundation
+import PromotionCore
 import PromotionDaemon
 import PromotionStore
 import TestSupport
@@ -24,7 +25,7 @@ struct HostileServerTests {
         /// A problem recorded for staging's promotion must contain one of these.
         var expectedProblem: [String]
         /// Where staging's promotion stays: waiting (`planning`), or `blocked` for a person.
-        var expectedState = "planning"
+        var expectedState = PromotionState.planning
         var testDescription: String { name }
     }
 
@@ -48,26 +49,26 @@ struct HostileServerTests {
         Scenario(
             name: "an endless chunked body", rules: [.init("GET", snapshotPath, .endless(.chunked))],
             stagingKeys: Self.roomToRead, expectedProblem: ["larger than the \(limit)-byte limit"],
-            expectedState: "failed"),
+            expectedState: .failed),
         Scenario(
             name: "an endless body that ends when the connection does",
             rules: [.init("GET", snapshotPath, .endless(.untilClose))],
             stagingKeys: Self.roomToRead, expectedProblem: ["larger than the \(limit)-byte limit"],
-            expectedState: "failed"),
+            expectedState: .failed),
         Scenario(
             name: "a Content-Length of 8 GiB", rules: [.init("GET", snapshotPath, .endless(.contentLength(8 << 30)))],
-            expectedProblem: ["larger than the \(limit)-byte limit"], expectedState: "failed"),
+            expectedProblem: ["larger than the \(limit)-byte limit"], expectedState: .failed),
         Scenario(
             name: "a redirect to another host",
             rules: [
                 .init("GET", snapshotPath, .answer(status: 302, headers: [("Location", "FOREIGN/schema/snapshot")]))
             ],
-            expectedProblem: ["a redirect to", "not followed"], expectedState: "blocked"),
+            expectedProblem: ["a redirect to", "not followed"], expectedState: .blocked),
         Scenario(
             name: "a redirect loop, with follow_redirects",
             rules: [.init("GET", snapshotPath, .answer(status: 307, headers: [("Location", "/schema/snapshot")]))],
             stagingKeys: "    follow_redirects: true\n", expectedProblem: ["answered 307", "not followed"],
-            expectedState: "blocked"),
+            expectedState: .blocked),
     ]
 
     @Test("a stalled, trickling, endless or redirecting staging never stops the others", arguments: scenarios)
@@ -76,7 +77,7 @@ struct HostileServerTests {
             let daemon = try h.harness.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             try #require(
-                try await eventually { h.harness.latest("production")?.state == "applied" && h.polled() },
+                try await eventually { h.harness.latest("production")?.state == .applied && h.polled() },
                 "\(h.harness.log.suffix(3000))")
             let baseline = try #require(Self.peakMemory(of: daemon.processIdentifier))
             hostile.arm(
@@ -156,7 +157,7 @@ struct HostileServerTests {
             // the engine tests' with a manual clock).
             try await Task.sleep(for: .seconds(2))
             #expect(hostile.requests(path: "/schema/apply") == 2)
-            #expect(h.harness.latest("staging")?.state == "stale")
+            #expect(h.harness.latest("staging")?.state == .stale)
             let events = try h.harness.store().events(promotionID: try #require(h.harness.latest("staging")?.id))
                 .map(\.message)
             #expect(
@@ -176,7 +177,7 @@ struct HostileServerTests {
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             #expect(try await eventually { h.polled() })
             await h.harness.dev.replaceSchema(DemoSchema.withSummary)
-            #expect(try await eventually(20) { h.harness.latest("staging")?.state == "failed" })
+            #expect(try await eventually(20) { h.harness.latest("staging")?.state == .failed })
             let promotion = try #require(h.harness.latest("staging"))
             #expect(promotion.lastError == "the target still differs after the apply")
             let events = try h.harness.store().events(promotionID: promotion.id).map(\.message)
@@ -184,7 +185,7 @@ struct HostileServerTests {
             #expect(events.contains { $0.contains("staging still differs after the apply") })
             #expect(hostile.requests(path: "/schema/apply") == 1, "sent once, never again on its own")
             #expect(await h.harness.staging.applyCount() == 0)
-            #expect(h.harness.latest("production")?.state == "queued", "production's gate stays shut")
+            #expect(h.harness.latest("production")?.state == .queued, "production's gate stays shut")
             try await h.expectHealthyStop(daemon)
         }
     }

@@ -17,7 +17,7 @@ struct InspectCommandTests {
             let poll = try await h.cli(["poll"])
             #expect(poll.status == 3, "\(poll.standardError)")
             #expect(poll.standardOutput.contains("new revision r1"))
-            #expect(h.latest("staging")?.state == "applied")
+            #expect(h.latest("staging")?.state == .applied)
 
             let pollJSON = try await h.cli(["poll", "--json"])
             #expect(pollJSON.status == 3)
@@ -81,10 +81,10 @@ struct InspectCommandTests {
             #expect(cancel.status == 0, "\(cancel.standardError)")
             #expect(cancel.standardOutput.contains("no daemon is running"))
             _ = try await h.cli(["poll"])
-            #expect(h.latest("production")?.state == "cancelled")
+            #expect(h.latest("production")?.state == .cancelled)
             let retry = try await h.cli(["retry", "\(id)"])
             #expect(retry.status == 1)
-            #expect(retry.standardError.contains("only a promotion that is blocked or failed can be retried"))
+            #expect(retry.standardError.contains("only a promotion that is failed or blocked can be retried"))
             let history = try await h.cli(["history", "--since", "1h", "--env", "production"])
             #expect(history.standardOutput.contains("cancelled"))
         }
@@ -133,16 +133,19 @@ struct InspectCommandTests {
             #expect(rollback.status == 0, "\(rollback.standardError)")
             #expect(rollback.standardOutput.contains("It restores the schema, not data"))
             let rollbackID = try #require(
-                try h.store().promotions(inStates: ["queued"]).first { $0.target == "production" }?.id)
+                try h.store().promotions(inStates: [.queued]).first { $0.target == "production" }?.id)
             #expect(try await h.cli(["poll"]).status == 3, "waits for approval")
+            // Without the flag the approval would change nothing: refused, nothing recorded, the command that works.
             let plain = try await h.cli(["approve", "\(rollbackID)"])
-            #expect(plain.status == 0)
+            #expect(plain.status == 1)
+            #expect(plain.standardError.contains("directus-promoter approve \(rollbackID) --allow-destructive"))
+            #expect(try h.store().decisions(promotionID: rollbackID).isEmpty)
             _ = try await h.cli(["poll"])
             #expect(
-                try h.store().promotion(id: rollbackID)?.state == "awaiting_approval", "destructive: needs the flag")
+                try h.store().promotion(id: rollbackID)?.state == .awaitingApproval, "destructive: needs the flag")
             #expect(try await h.cli(["approve", "\(rollbackID)", "--allow-destructive"]).status == 0)
             _ = try await h.cli(["poll"])
-            #expect(try h.store().promotion(id: rollbackID)?.state == "applied")
+            #expect(try h.store().promotion(id: rollbackID)?.state == .applied)
             let fields = await h.production.schema().fields.compactMap { $0["field"]?.stringValue }
             #expect(!fields.contains("summary"))
             let status = try await h.cli(["status"])

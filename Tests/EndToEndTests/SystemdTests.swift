@@ -156,7 +156,7 @@ struct SystemdTests {
             defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
             let ready = try await socket.receive(timeout: 20) { $0.contains { $0.hasPrefix("READY=1") } }
             #expect(ready.contains { $0.hasPrefix("READY=1") }, "\(ready)")
-            #expect(try await eventually(20) { h.latest("staging")?.state == "applied" }, "it serves")
+            #expect(try await eventually(20) { h.latest("staging")?.state == .applied }, "it serves")
 
             // ExecReload= sends SIGHUP.
             kill(process.processIdentifier, SIGHUP)

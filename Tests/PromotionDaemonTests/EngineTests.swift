@@ -17,19 +17,19 @@ struct EngineTests {
             let first = await engine.tick()
             #expect(first.newRevision != nil)
             #expect(first.problems.isEmpty)
-            #expect(try h.latest("staging").state == "applied")
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.latest("staging").state == .applied)
+            #expect(try h.latest("production").state == .awaitingApproval)
             #expect(await h.staging.applyCount() == 1)
             #expect(await h.production.applyCount() == 0)
 
             // Nothing changes without a decision.
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.latest("production").state == .awaitingApproval)
 
             try h.decide(.approve, "production")
             _ = await engine.tick()
             let production = try h.latest("production")
-            #expect(production.state == "applied")
+            #expect(production.state == .applied)
             #expect(production.attempts == 1)
             #expect(await h.production.applyCount() == 1)
             #expect(await h.converged())
@@ -60,13 +60,13 @@ struct EngineTests {
             try h.decide(.reject, "production", actor: "bob")
             _ = await engine.tick()
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "rejected")
+            #expect(try h.latest("production").state == .rejected)
             #expect(await h.production.applyCount() == 0)
             #expect(await h.production.schema().contentHash == before)
             // A second decision on a finished promotion is consumed with the reason, not acted on.
             try h.decide(.approve, "production")
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "rejected")
+            #expect(try h.latest("production").state == .rejected)
             #expect(try h.store.pendingDecisions().isEmpty)
             let ignored = try h.store.events(promotionID: h.latest("production").id).last
             #expect(ignored?.kind == "decision.ignored")
@@ -79,17 +79,17 @@ struct EngineTests {
             let engine = try h.engine()
             _ = await engine.tick()
             let old = try h.latest("production")
-            #expect(old.state == "awaiting_approval")
+            #expect(old.state == .awaitingApproval)
 
             await h.dev.replaceSchema(withField("area", on: withField("population")))
             let second = await engine.tick()
             #expect(second.newRevision != nil)
-            #expect(try h.store.promotion(id: old.id)?.state == "superseded")
-            #expect(try h.latest("staging").state == "applied")
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.store.promotion(id: old.id)?.state == .superseded)
+            #expect(try h.latest("staging").state == .applied)
+            #expect(try h.latest("production").state == .awaitingApproval)
             try h.decide(.approve, "production")
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "applied")
+            #expect(try h.latest("production").state == .applied)
             #expect(await h.production.applyCount() == 1, "one apply carries both changes")
             #expect(await h.converged())
         }
@@ -108,7 +108,7 @@ struct EngineTests {
             try h.decide(.approve, "production")
             _ = await engine.tick()
             let production = try h.latest("production")
-            #expect(production.state == "applied")
+            #expect(production.state == .applied)
             let fresh = try #require(
                 try h.store.events(promotionID: production.id).first { $0.message.hasPrefix("fresh diff") })
             #expect(fresh.kind == "promotion.applying")
@@ -128,11 +128,11 @@ struct EngineTests {
             try h.decide(.approve, "production")
             _ = await engine.tick()
             let production = try h.latest("production")
-            #expect(production.state == "awaiting_approval")
+            #expect(production.state == .awaitingApproval)
             #expect(await h.production.applyCount() == 0)
             try h.decide(.approve, "production")
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "applied")
+            #expect(try h.latest("production").state == .applied)
             #expect(await h.converged())
         }
     }
@@ -144,7 +144,7 @@ struct EngineTests {
             let engine = try h.engine()
             _ = await engine.tick()
             let staging = try h.latest("staging")
-            #expect(staging.state == "applied")
+            #expect(staging.state == .applied)
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 2)
             #expect(await h.staging.applyCount() == 1)
             let kinds = try h.store.events(promotionID: staging.id).map(\.kind)
@@ -160,16 +160,16 @@ struct EngineTests {
             _ = await engine.tick()
             _ = await engine.tick()
             let failed = try h.latest("staging")
-            #expect(failed.state == "failed")
+            #expect(failed.state == .failed)
             #expect(failed.lastError?.contains("500") == true)
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 1)
-            #expect(try h.latest("production").state == "queued", "production waits for staging")
+            #expect(try h.latest("production").state == .queued, "production waits for staging")
 
             try h.decide(.retry, "staging", actor: "ops")
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 2)
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.latest("production").state == .awaitingApproval)
         }
     }
 
@@ -180,7 +180,7 @@ struct EngineTests {
             let engine = try h.engine(timeout: .seconds(1))
             _ = await engine.tick()
             let staging = try h.latest("staging")
-            #expect(staging.state == "applied")
+            #expect(staging.state == .applied)
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 1)
             #expect(await h.staging.applyCount() == 1)
             let messages = try h.store.events(promotionID: staging.id).map(\.message)
@@ -193,17 +193,17 @@ struct EngineTests {
         try await withPipeline(productionVersion: "11.16.1") { h in
             _ = try await h.engine().tick()
             let blocked = try h.latest("production")
-            #expect(blocked.state == "blocked")
+            #expect(blocked.state == .blocked)
             #expect(blocked.lastError?.contains("version mismatch") == true)
             #expect(blocked.lastError?.contains("11.16.1") == true)
 
             let forced = try h.engine { if $0.name == "production" { $0.force = true } }
             try h.decide(.retry, "production", actor: "ops")
             _ = await forced.tick()
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.latest("production").state == .awaitingApproval)
             try h.decide(.approve, "production")
             _ = await forced.tick()
-            #expect(try h.latest("production").state == "applied")
+            #expect(try h.latest("production").state == .applied)
             #expect(await h.converged())
         }
     }
@@ -218,14 +218,14 @@ struct EngineTests {
                 #expect(!report.problems.isEmpty)
             }
             let waiting = try h.latest("staging")
-            #expect(waiting.state == "planning")
+            #expect(waiting.state == .planning)
             #expect(waiting.lastError?.contains("503") == true)
             let notes = try h.store.events(promotionID: waiting.id).filter { $0.kind == "promotion.waiting" }
             #expect(notes.count == 1, "a target down for three ticks is noted once")
 
             await h.staging.clearFaults()
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
             #expect(try h.latest("staging").lastError == nil)
         }
     }
@@ -235,9 +235,9 @@ struct EngineTests {
         try await withPipeline { h in
             let closedPort = "http://127.0.0.1:9"
             _ = try await h.engine(urls: ["staging": closedPort]).tick()
-            #expect(try h.latest("staging").state == "planning")
+            #expect(try h.latest("staging").state == .planning)
             _ = try await h.engine().tick()
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
             let resumed = try h.store.events(promotionID: h.latest("staging").id).map(\.kind)
             #expect(resumed.contains("promotion.resumed"))
         }
@@ -252,16 +252,16 @@ struct EngineTests {
             await h.dev.replaceSchema(withField("area", on: withField("population")))
             _ = await engine.tick()
             let promotion = try h.latest("staging")
-            #expect(promotion.state == "applied")
+            #expect(promotion.state == .applied)
             let third = try h.store.recordRevision(
                 environment: "development",
                 snapshotHash: try h.store.recordSnapshot(await h.dev.schema(), at: h.now()), at: h.now())
             let stuck = try h.store.createPromotion(
-                revisionID: third.id, target: "staging", state: "applying", diffID: nil, actor: "test",
+                revisionID: third.id, target: "staging", state: .applying, diffID: nil, actor: "test",
                 message: "as a crashed daemon left it", at: h.now())
             let applies = await h.staging.applyCount()
             _ = try await h.engine().tick()
-            #expect(try h.store.promotion(id: stuck.id)?.state == "applied")
+            #expect(try h.store.promotion(id: stuck.id)?.state == .applied)
             #expect(await h.staging.applyCount() == applies, "verified by diffing, never sent again")
         }
     }

@@ -20,7 +20,7 @@ struct HardeningTests {
             _ = await engine.tick()
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 2)
             var promotion = try h.latest("staging")
-            #expect(promotion.state == "stale")
+            #expect(promotion.state == .stale)
             #expect(promotion.lastError?.contains("planning again at") == true, "\(promotion.lastError ?? "")")
 
             // The wait holds across ticks until its time comes.
@@ -30,7 +30,7 @@ struct HardeningTests {
             _ = await engine.tick()
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 3)
             promotion = try h.latest("staging")
-            #expect(promotion.state == "blocked")
+            #expect(promotion.state == .blocked)
             let reason = try #require(promotion.lastError)
             #expect(reason.contains("3 times in a row"))
             #expect(reason.contains("Provided hash does not match the current instance's schema hash"), "\(reason)")
@@ -47,7 +47,7 @@ struct HardeningTests {
             await h.staging.clearFaults()
             try h.decide(.retry, "staging")
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
         }
     }
 
@@ -68,7 +68,7 @@ struct HardeningTests {
             let engine = try h.engine()
             _ = await engine.tick()
             var promotion = try h.latest("staging")
-            #expect(promotion.state == "blocked")
+            #expect(promotion.state == .blocked)
             let reason = try #require(promotion.lastError)
             #expect(reason.contains("city.name"), "\(reason)")
             #expect(reason.contains("500"), "the prediction names Directus's real answer")
@@ -79,7 +79,7 @@ struct HardeningTests {
             // An approval without --despite-warnings is not taken.
             try h.decide(.approve, "staging")
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "blocked")
+            #expect(try h.latest("staging").state == .blocked)
             let ignored = try h.store.recentEvents(limit: 50, kind: "decision.ignored").map(\.message)
             #expect(ignored.contains { $0.contains("--despite-warnings") }, "\(ignored)")
 
@@ -90,7 +90,7 @@ struct HardeningTests {
             _ = await engine.tick()
             promotion = try h.latest("staging")
             #expect(await h.staging.requestCount(method: "POST", path: "/schema/apply") == 1)
-            #expect(promotion.state == "failed")
+            #expect(promotion.state == .failed)
             #expect(promotion.lastError?.contains("500") == true, "\(promotion.lastError ?? "")")
         }
     }

@@ -14,7 +14,7 @@ struct SafetyTests {
     /// Runs ticks until both targets have the latest revision applied (approving production as needed).
     func settle(_ h: PipelineHarness, _ engine: PromotionEngine) async throws {
         _ = await engine.tick()
-        if try h.latest("production").state == "awaiting_approval" {
+        if try h.latest("production").state == .awaitingApproval {
             try h.decide(.approve, "production", allowDestructive: true)
             _ = await engine.tick()
         }
@@ -25,7 +25,7 @@ struct SafetyTests {
         try await withPipeline { h in
             let engine = try h.engine()
             try await settle(h, engine)
-            #expect(try h.latest("production").state == "applied")
+            #expect(try h.latest("production").state == .applied)
             #expect(try h.store.drift(environment: "production") == nil)
 
             let added = await h.production.makeDrift()
@@ -40,7 +40,7 @@ struct SafetyTests {
             await h.dev.replaceSchema(withField("area", on: withField("population")))
             _ = await engine.tick()
             let waiting = try h.latest("production")
-            #expect(waiting.state == "awaiting_approval")
+            #expect(waiting.state == .awaitingApproval)
             let planned = try #require(try h.store.diff(id: waiting.diffID ?? -1))
             #expect(planned.deletes == 1, "the plan shows the drifted field going away")
 
@@ -105,7 +105,7 @@ struct SafetyTests {
             await h.production.replaceSchema(production)
             let engine = try h.engine { if $0.name == "production" { $0.ignore = IgnoreRules(["city.internal_*"]) } }
             try await settle(h, engine)
-            #expect(try h.latest("production").state == "applied")
+            #expect(try h.latest("production").state == .applied)
             let fields = await h.production.schema().fields.compactMap { $0["field"]?.stringValue }
             #expect(fields.contains("internal_score"), "not deleted by the promotion")
             #expect(fields.contains("population"), "the promoted change landed")
@@ -125,9 +125,9 @@ struct SafetyTests {
             // The default for production: destructive plans need --allow-destructive.
             let engine = try h.engine { if $0.name == "production" { $0.destructive = .approve } }
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "applied", "staging allows destructive changes by default")
+            #expect(try h.latest("staging").state == .applied, "staging allows destructive changes by default")
             let production = try h.latest("production")
-            #expect(production.state == "awaiting_approval")
+            #expect(production.state == .awaitingApproval)
             let planned = try #require(try h.store.events(promotionID: production.id).last)
             #expect(planned.message.contains("legacy (1234 rows)"), "\(planned.message)")
             #expect(planned.message.contains("--allow-destructive"))
@@ -135,10 +135,10 @@ struct SafetyTests {
             // An approval without --allow-destructive is not enough.
             try h.decide(.approve, "production")
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.latest("production").state == .awaitingApproval)
             try h.decide(.approve, "production", actor: "bob", allowDestructive: true)
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "applied")
+            #expect(try h.latest("production").state == .applied)
             #expect(await h.converged())
         }
     }
@@ -150,7 +150,7 @@ struct SafetyTests {
             let engine = try h.engine { if $0.name == "staging" { $0.destructive = .never } }
             _ = await engine.tick()
             let staging = try h.latest("staging")
-            #expect(staging.state == "applied")
+            #expect(staging.state == .applied)
             let fields = await h.staging.schema().fields.filter { $0["collection"] == "city" }.compactMap {
                 $0["field"]?.stringValue
             }
@@ -169,7 +169,7 @@ struct SafetyTests {
         try await withPipeline(dev: source, targets: targets, devVersion: "11.12.0") { h in
             let engine = try h.engine { $0.force = $0.name != "development" }
             try await settle(h, engine)
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
             let indexes = await h.staging.schema().root["systemFields"]?.arrayValue ?? []
             #expect(indexes.count == 2)
             #expect(indexes.allSatisfy { $0["schema"]?["is_indexed"] == true }, "no system index dropped")
@@ -202,13 +202,13 @@ struct SafetyTests {
             let engine = try h.engine { if $0.name == "staging" { $0.windows = [window] } }
             _ = await engine.tick()
             let waiting = try h.latest("staging")
-            #expect(waiting.state == "approved")
+            #expect(waiting.state == .approved)
             #expect(waiting.lastError?.contains("outside staging's promotion windows") == true)
             #expect(waiting.lastError?.contains("2027-01-15T09:00:00Z") == true)
             #expect(await h.staging.applyCount() == 0)
             h.clock.advance(by: 3600)
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
         }
     }
 
@@ -217,16 +217,16 @@ struct SafetyTests {
         try await withPipeline { h in
             let engine = try h.engine { if $0.name == "production" { $0.soak = .seconds(3600) } }
             _ = await engine.tick()
-            #expect(try h.latest("staging").state == "applied")
+            #expect(try h.latest("staging").state == .applied)
             let production = try h.latest("production")
-            #expect(production.state == "queued")
+            #expect(production.state == .queued)
             #expect(production.lastError?.hasPrefix("soaking") == true)
             h.clock.advance(by: 1800)
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "queued")
+            #expect(try h.latest("production").state == .queued)
             h.clock.advance(by: 1801)
             _ = await engine.tick()
-            #expect(try h.latest("production").state == "awaiting_approval")
+            #expect(try h.latest("production").state == .awaitingApproval)
         }
     }
 
@@ -237,7 +237,7 @@ struct SafetyTests {
             let engine = try h.engine { if $0.name == "production" { $0.destructive = .approve } }
             try await settle(h, engine)
             let applied = try h.latest("production")
-            #expect(applied.state == "applied")
+            #expect(applied.state == .applied)
             #expect(applied.preApplySnapshotHash == before.contentHash)
 
             let candidate = try #require(try h.store.latestRollbackCandidate(environment: "production"))
@@ -245,7 +245,7 @@ struct SafetyTests {
             let rollback = try h.store.createRollback(of: candidate, actor: "ops", comment: "bad field", at: h.now())
             _ = await engine.tick()
             var state = try h.store.promotion(id: rollback.id)
-            #expect(state?.state == "awaiting_approval", "production's approvals apply to a rollback too")
+            #expect(state?.state == .awaitingApproval, "production's approvals apply to a rollback too")
             let planned = try h.store.events(promotionID: rollback.id).map(\.message)
             #expect(planned.contains { $0.contains("planning the rollback of production") })
             #expect(planned.contains { $0.contains("1 to delete (1 destructive)") })
@@ -254,7 +254,7 @@ struct SafetyTests {
                 at: h.now())
             _ = await engine.tick()
             state = try h.store.promotion(id: rollback.id)
-            #expect(state?.state == "applied")
+            #expect(state?.state == .applied)
             let fields = await h.production.schema().fields.compactMap { $0["field"]?.stringValue }
             #expect(!fields.contains("population"), "the promoted field is gone again")
             #expect(await h.staging.schema().fields.contains { $0["field"] == "population" }, "staging untouched")

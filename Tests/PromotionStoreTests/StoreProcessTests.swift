@@ -70,7 +70,7 @@ struct StoreProcessTests {
         #expect(applied.count > 20, "the writers made progress: \(applied.count)")
         #expect(decided > 20, "the deciders made progress: \(decided)")
         for id in applied {
-            #expect(try store.promotion(id: id)?.state == "applied")
+            #expect(try store.promotion(id: id)?.state == .applied)
             #expect(try store.events(promotionID: id).filter { $0.kind.hasPrefix("promotion.") }.count == 2)
         }
         let decisionEvents = try store.recentEvents(limit: 1_000_000, kind: "decision.approve").count
@@ -93,7 +93,7 @@ struct StoreProcessTests {
             for (process, output) in processes {
                 #expect(process.terminationStatus == 0, "\(StressProcess.errors(output))")
             }
-            #expect(try Store.open(path: path).appliedMigrations().count == 5)
+            #expect(try Store.open(path: path).appliedMigrations().count == 6)
         }
     }
 
@@ -123,14 +123,14 @@ struct StoreProcessTests {
         #expect(committed.count > 25)
         for (id, state) in committed {
             let promotion = try #require(try store.promotion(id: id), "promotion \(id) was reported committed")
-            if state == "applied" { #expect(promotion.state == "applied") }
+            if state == "applied" { #expect(promotion.state == .applied) }
         }
         // No half-written transition: a promotion's state and its events always agree.
         for promotion in try store.history(limit: 1_000_000) {
             let kinds = try store.events(promotionID: promotion.id).map(\.kind)
             switch promotion.state {
-            case "planned": #expect(kinds == ["promotion.created"])
-            case "applied":
+            case .planning: #expect(kinds == ["promotion.created"])
+            case .applied:
                 #expect(kinds == ["promotion.created", "promotion.applied"])
                 #expect(promotion.attempts == 1)
             default: Issue.record("unexpected state \(promotion.state)")

@@ -39,14 +39,14 @@ struct StoreTests {
         #expect(
             try Store.inMemory().appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
-                "v4-webhook-deliveries", "v5-approvals-despite-warnings",
+                "v4-webhook-deliveries", "v5-approvals-despite-warnings", "v6-promotion-states-checked",
             ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
         #expect(
             try first.appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
-                "v4-webhook-deliveries", "v5-approvals-despite-warnings",
+                "v4-webhook-deliveries", "v5-approvals-despite-warnings", "v6-promotion-states-checked",
             ])
         _ = try seededStore(first)
         // Opening again migrates nothing and keeps the data.
@@ -125,15 +125,15 @@ struct StoreTests {
                 environment: "development", snapshotHash: String(repeating: "0", count: 64), at: t0)
         }
         let first = try store.createPromotion(
-            revisionID: revision.id, target: "staging", state: "planned", diffID: nil, actor: "daemon",
+            revisionID: revision.id, target: "staging", state: .planning, diffID: nil, actor: "daemon",
             message: "planned", at: t0)
         let again = try store.createPromotion(
-            revisionID: revision.id, target: "staging", state: "planned", diffID: nil, actor: "daemon",
+            revisionID: revision.id, target: "staging", state: .planning, diffID: nil, actor: "daemon",
             message: "planned", at: t0)
         #expect(first.id == again.id, "one promotion per revision and target")
         #expect(throws: StoreError.self) {
             try store.createPromotion(
-                revisionID: 999, target: "staging", state: "planned", diffID: nil, actor: "daemon", message: "x", at: t0
+                revisionID: 999, target: "staging", state: .planning, diffID: nil, actor: "daemon", message: "x", at: t0
             )
         }
         #expect(throws: StoreError.self) {
@@ -146,22 +146,22 @@ struct StoreTests {
         let store = try Store.inMemory()
         let revision = try seededStore(store)
         let promotion = try store.createPromotion(
-            revisionID: revision.id, target: "production", state: "awaiting_approval", diffID: nil, actor: "daemon",
+            revisionID: revision.id, target: "production", state: .awaitingApproval, diffID: nil, actor: "daemon",
             message: "waiting for approval", at: t0)
         try store.recordDecision(promotionID: promotion.id, kind: .approve, actor: "alice", comment: "ship it", at: t0)
         #expect(try store.pendingDecisions().map(\.actor) == ["alice"])
         let moved = try store.applyTransition(
-            promotionID: promotion.id, from: "awaiting_approval", to: "approved",
+            promotionID: promotion.id, from: .awaitingApproval, to: .approved,
             changes: .init(attemptsDelta: 1, preApplySnapshotHash: .some(revision.snapshotHash), lastError: .some(nil)),
             actor: "daemon", message: "approved by alice", at: t0.addingTimeInterval(5))
-        #expect(moved.state == "approved")
+        #expect(moved.state == .approved)
         #expect(moved.attempts == 1)
         #expect(moved.preApplySnapshotHash == revision.snapshotHash)
         #expect(
-            throws: StoreError.stateChanged(promotion: promotion.id, expected: "awaiting_approval", found: "approved")
+            throws: StoreError.stateChanged(promotion: promotion.id, expected: .awaitingApproval, found: .approved)
         ) {
             try store.applyTransition(
-                promotionID: promotion.id, from: "awaiting_approval", to: "rejected", actor: "bob", message: "late",
+                promotionID: promotion.id, from: .awaitingApproval, to: .rejected, actor: "bob", message: "late",
                 at: t0)
         }
         let events = try store.events(promotionID: promotion.id)
@@ -169,12 +169,12 @@ struct StoreTests {
         #expect(events[1].message == "alice chose to approve promotion \(promotion.id): ship it")
         try store.consumeDecision(id: try #require(store.pendingDecisions().first?.id), at: t0)
         #expect(try store.pendingDecisions().isEmpty)
-        #expect(try store.promotionsInFlight(finalStates: ["applied", "rejected"]).map(\.id) == [promotion.id])
+        #expect(try store.promotionsInFlight(finalStates: [.applied, .rejected]).map(\.id) == [promotion.id])
         #expect(try store.history(limit: 10, target: "production").count == 1)
         #expect(try store.history(limit: 10, target: "staging").isEmpty)
-        #expect(try store.promotionCounts() == ["approved": 1])
-        #expect(try store.promotions(inStates: ["approved", "applying"]).map(\.id) == [promotion.id])
-        #expect(try store.promotions(inStates: ["applied"]).isEmpty)
+        #expect(try store.promotionCounts() == [.approved: 1])
+        #expect(try store.promotions(inStates: [.approved, .applying]).map(\.id) == [promotion.id])
+        #expect(try store.promotions(inStates: [.applied]).isEmpty)
     }
 
     @Test("the audit log is append-only")
