@@ -87,10 +87,3 @@ public struct DirectusEndpoint: Sendable {
         self.followRedirects = followRedirects
     }
 }
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    public var seconds: Double {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
-    }
-}

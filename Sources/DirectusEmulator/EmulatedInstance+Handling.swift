@@ -158,10 +158,10 @@ extension EmulatedInstance {
         let user = configuration.users.first { $0.email == email.stringValue && $0.password == password.stringValue }
         // LOGIN_STALL_TIME: answer no sooner, whatever the outcome, so timing tells nothing.
         let elapsed = now() - started
-        let stall =
-            Double(configuration.loginStall.components.seconds)
-            + Double(configuration.loginStall.components.attoseconds) / 1e18
-        if stall > elapsed { try? await Task.sleep(for: .milliseconds(Int((stall - elapsed) * 1000))) }
+        let stall = configuration.loginStall.seconds
+        if stall > elapsed, let wait = Duration.checkedSeconds(stall - elapsed, atMost: 3600) {
+            try? await Task.sleep(for: wait)
+        }
         guard let user else { throw DirectusErrorResponse.invalidCredentials }
         return .data(issueTokens(for: user))
     }
@@ -179,7 +179,7 @@ extension EmulatedInstance {
     }
 
     private func issueTokens(for user: EmulatorConfiguration.User) -> JSONValue {
-        let issuedAt = Int(now())
+        let issuedAt = Int(saturating: now())
         let ttl = Int(configuration.accessTokenTTL.components.seconds)
         tokenSerial += 1
         let access = tokens.issue(

@@ -1,3 +1,5 @@
+import DirectusSchema
+
 /// A failure the emulator injects, to show what a client sees when Directus or the network misbehaves.
 public enum EmulatorFault: Sendable, Equatable, CustomStringConvertible {
     /// Answer this HTTP status (500, 502, 503, 504, 429) with Directus's error envelope instead of handling.
@@ -51,10 +53,13 @@ public enum EmulatorFault: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// `250ms`, `2s` or `2`: at most an hour; NaN, infinity and the like are not durations.
     static func parseDuration(_ text: String) -> Duration? {
-        if text.hasSuffix("ms"), let value = Int(text.dropLast(2)) { return .milliseconds(value) }
-        if text.hasSuffix("s"), let value = Double(text.dropLast()) { return .milliseconds(Int(value * 1000)) }
-        if let value = Double(text) { return .milliseconds(Int(value * 1000)) }
+        if text.hasSuffix("ms"), let value = Double(text.dropLast(2)) {
+            return .checkedSeconds(value / 1000, atMost: 3600)
+        }
+        if text.hasSuffix("s"), let value = Double(text.dropLast()) { return .checkedSeconds(value, atMost: 3600) }
+        if let value = Double(text) { return .checkedSeconds(value, atMost: 3600) }
         return nil
     }
 }

@@ -17,6 +17,11 @@ extension Int {
 }
 
 extension Duration {
+    /// The duration in seconds, as a `Double`.
+    public var seconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
     /// `seconds` as a duration (to the millisecond) when it is finite, not negative and at most `limit` seconds;
     /// nil otherwise.
     public static func checkedSeconds(_ seconds: Double, atMost limit: Double) -> Duration? {

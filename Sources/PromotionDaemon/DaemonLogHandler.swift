@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PromotionCore
 import Redaction
 
 #if canImport(Glibc)

@@ -61,6 +61,19 @@ public struct EngineConfiguration: Sendable, Equatable {
         environments[name] ?? EnvironmentSettings(name: name, url: "")
     }
 
+    /// What `target` ignores: its own rules and the source's (what the source owns is never promoted).
+    public func ignoreRules(for target: String) -> IgnoreRules {
+        IgnoreRules(settings(target).ignore.patterns + settings(pipeline.source).ignore.patterns)
+    }
+
+    /// How diffs for `target` are shaped before they are applied (and shown).
+    public func shaper(for target: String) -> DiffShaper {
+        let settings = settings(target)
+        return DiffShaper(
+            ignore: ignoreRules(for: target), manageSystemIndexes: settings.manageSystemIndexes,
+            destructive: settings.destructive)
+    }
+
     /// The machine of a stored promotion: its state and memory, with its target's current policy (the engine
     /// feeds it events; the CLI asks it what a decision would do).
     public func machine(for promotion: PromotionRecord) -> PromotionStateMachine {

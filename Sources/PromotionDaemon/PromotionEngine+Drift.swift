@@ -42,7 +42,9 @@ extension PromotionEngine {
             guard let expected = try store.snapshot(hash: expectation.snapshotHash),
                 let snapshot = try observed.snapshot(store: store)
             else { continue }
-            switch DriftAssessment.assess(expected: expected, observed: snapshot, ignoring: ignoreRules(for: target)) {
+            switch DriftAssessment.assess(
+                expected: expected, observed: snapshot, ignoring: configuration.ignoreRules(for: target))
+            {
             case .inSync:
                 // Only ignored entities, ordering or formatting differ.
                 try store.setExpectation(
@@ -71,70 +73,5 @@ extension PromotionEngine {
                 }
             }
         }
-    }
-
-    /// What a target ignores: its own rules and the source's (what the source owns is never promoted).
-    func ignoreRules(for target: String) -> IgnoreRules {
-        IgnoreRules(
-            configuration.settings(target).ignore.patterns
-                + configuration.settings(configuration.pipeline.source).ignore.patterns)
-    }
-
-    /// The snapshot to upload for a diff: the revision's, with the target's own system indexes when the revision
-    /// has none and the target's are not managed by promotions (an 11.12 snapshot sent to an 11.13+ target would
-    /// otherwise drop every system index: SPEC section 9).
-    func upload(_ source: Snapshot, to target: Snapshot, settings: EnvironmentSettings) -> Snapshot {
-        guard !settings.manageSystemIndexes, (source.root["systemFields"]?.arrayValue ?? []).isEmpty,
-            let own = target.root["systemFields"], !(own.arrayValue ?? []).isEmpty
-        else { return source }
-        var upload = source
-        upload.root["systemFields"] = own
-        return upload
-    }
-
-    /// The diff as it will be applied: without ignored entities, without system index changes unless managed, and
-    /// without destructive changes under the `never` policy. Returns the notes saying what was left out.
-    func shape(
-        _ pending: PendingDiff, target: String, current: Snapshot
-    ) -> (raw: JSONValue, plan: Plan, notes: [String])? {
-        let settings = configuration.settings(target)
-        var raw = pending.raw
-        var notes: [String] = []
-        let (withoutIgnored, ignored) = ignoreRules(for: target).filter(raw)
-        raw = withoutIgnored
-        if ignored > 0 { notes.append("\(ignored) ignored entit\(ignored == 1 ? "y" : "ies") left out") }
-        if !settings.manageSystemIndexes {
-            let (kept, removed) = DiffFilter.removeEntries(from: raw, where: { _ in true }, sections: ["systemFields"])
-            raw = kept
-            if removed > 0 {
-                notes.append(
-                    "\(removed) system index change\(removed == 1 ? "" : "s") left out (system_indexes: keep)")
-            }
-        }
-        guard var diff = try? SnapshotDiff(json: raw) else { return nil }
-        var plan = PlanBuilder.plan(diff, current: current)
-        if settings.destructive == .never {
-            let (kept, removed) = DestructivePolicy.withoutDestructive(raw, plan: plan)
-            if !removed.isEmpty, let reparsed = try? SnapshotDiff(json: kept) {
-                raw = kept
-                diff = reparsed
-                plan = PlanBuilder.plan(diff, current: current)
-                notes.append(
-                    "never applied (destructive: never): "
-                        + removed.map { "\($0.action.rawValue) \($0.entity.rawValue) \($0.target)" }.joined(
-                            separator: ", "))
-            }
-        }
-        return (raw, plan, notes)
-    }
-
-    /// Row counts of the collections a plan deletes, where the target will say.
-    func rowCounts(of plan: Plan, on target: String) async -> [String: Int] {
-        guard let client = try? client(target) else { return [:] }
-        var counts: [String: Int] = [:]
-        for change in plan.changes where change.entity == .collection && change.action == .delete {
-            if let count = await client.rowCount(collection: change.collection) { counts[change.collection] = count }
-        }
-        return counts
     }
 }

@@ -138,6 +138,14 @@ public actor PromotionEngine {
         /// Environments whose snapshot body was byte for byte the last one: recorded as unchanged without being
         /// read again.
         public var unchangedBodies: Set<String> = []
+        /// When the engine next needs to act on its own (a soak time ending, a window opening, a backoff over),
+        /// if sooner than anything else: the daemon wakes then rather than at the next poll.
+        public var nextWake: Date?
+
+        /// Asks to wake at `date` (the earliest asked for wins).
+        mutating func wake(at date: Date) {
+            nextWake = nextWake.map { min($0, date) } ?? date
+        }
     }
 
     /// One reconciliation pass. Never throws: every problem is recorded (audit log, promotion) and reported.

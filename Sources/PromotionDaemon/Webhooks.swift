@@ -106,15 +106,15 @@ public actor WebhookNotifier {
             do {
                 let url = try Secret.resolve(webhook.url, environment: environment).value
                 if let problem = WebhookConfiguration.problem(withURL: url) {
-                    throw PromotionService.SetupError(
+                    throw DaemonApp.SetupError(
                         description: "webhook \(webhook.name): the address from \(webhook.url) \(problem)")
                 }
                 let secret = try webhook.secret.map { try Secret.resolve($0, environment: environment) }
                 targets.append(Target(configuration: webhook, url: url, secret: secret))
-            } catch let error as PromotionService.SetupError {
+            } catch let error as DaemonApp.SetupError {
                 throw error
             } catch {
-                throw PromotionService.SetupError(description: "webhook \(webhook.name): \(error)")
+                throw DaemonApp.SetupError(description: "webhook \(webhook.name): \(error)")
             }
         }
         self.targets = targets

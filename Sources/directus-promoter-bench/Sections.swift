@@ -449,19 +449,14 @@ func emulatorChild(file: String, token: String) async throws {
     }
 }
 
-/// `daemon-child CONFIG`: the daemon's service, exactly as `run` runs it, until SIGTERM.
+/// `daemon-child CONFIG`: the daemon's services, built exactly as `run` builds them, until SIGTERM.
 func daemonChild(config: String) async throws {
     let (configuration, _) = try ConfigurationReader.load(path: config)
     let store = try Store.open(path: configuration.databasePath)
     let http = DirectusHTTP.makeClient(connectTimeout: .seconds(5))
-    let service = PromotionService(
-        configurationPath: config, configuration: configuration, store: store, httpClient: http,
+    let daemon = try DaemonApp.build(
+        configurationPath: config, configuration: configuration, store: store, http: http,
         logger: Logger(label: "bench-daemon"))
-    signal(SIGTERM, SIG_IGN)
-    let source = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .main)
-    let task = Task { try await service.run() }
-    source.setEventHandler { task.cancel() }
-    source.resume()
-    _ = try? await task.value
+    try? await daemon.group.run()
     try? await http.shutdown()
 }

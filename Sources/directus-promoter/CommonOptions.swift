@@ -103,6 +103,21 @@ struct ConfigOptions: ParsableArguments {
         throw ExitStatus.damagedState
     }
 
+    /// The daemon's services for `run` and `poll` (`DaemonApp.build`); a secret that cannot be read is exit 78.
+    func build(
+        configuration: DaemonConfiguration, store: Store, http: HTTPClient, logger: Logger,
+        options: DaemonApp.Options = DaemonApp.Options()
+    ) throws -> DaemonApp.Built {
+        do {
+            return try DaemonApp.build(
+                configurationPath: path, configuration: configuration, store: store, http: http, logger: logger,
+                options: options)
+        } catch {
+            printError("\(path): \(error)")
+            throw ExitStatus.configuration
+        }
+    }
+
     /// Opens the state database of an existing installation (commands that only read or record decisions).
     func openStore(_ configuration: DaemonConfiguration) throws -> Store {
         guard FileManager.default.fileExists(atPath: configuration.databasePath) else {

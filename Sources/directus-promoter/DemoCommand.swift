@@ -74,10 +74,11 @@ struct DemoCommand: AsyncParsableCommand {
             let configuration = Self.configuration(urls: urls, token: token, directory: directory, interval: interval)
             let store = try Store.open(path: configuration.databasePath)
             let httpClient = DirectusHTTP.makeClient(connectTimeout: .seconds(5))
-            let service = PromotionService(
-                configurationPath: "(demo)", configuration: configuration, store: store, httpClient: httpClient,
-                logger: Logger(label: "directus-promoter"))
-            let daemon = Task { try await service.run() }
+            let built = try DaemonApp.build(
+                configurationPath: "(demo)", configuration: configuration, store: store, http: httpClient,
+                logger: Logger(label: "directus-promoter"),
+                options: DaemonApp.Options(trapsSignals: false, notifier: SystemdNotifier(environment: [:])))
+            let daemon = Task { try await built.group.run() }
             narrator.say(
                 "The daemon polls development every \(interval) s; staging is automatic, production needs one "
                     + "approval. State: \(configuration.databasePath)")
@@ -90,7 +91,8 @@ struct DemoCommand: AsyncParsableCommand {
             } catch {
                 outcome = .failure(error)
             }
-            daemon.cancel()
+            // A graceful stop, as SIGTERM gives the daemon: the step in progress ends, webhooks are sent.
+            await built.group.triggerGracefulShutdown()
             _ = try? await daemon.value
             try? await httpClient.shutdown()
             group.cancelAll()

@@ -36,40 +36,46 @@ struct PlanCommand: AsyncParsableCommand {
         }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: .warning) }
         let http = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
-        let result: Result<(Snapshot, DiffResult), Error>
+        let result: Result<TargetPlanner.Observation, Error>
         do {
             let source = DirectusClient(
                 endpoint: try configuration.endpoint(for: configuration.source), httpClient: http)
             let client = DirectusClient(endpoint: try configuration.endpoint(for: target), httpClient: http)
-            let snapshot = try await source.snapshot()
-            let current = try await client.snapshot()
-            let diff = try await client.diff(to: snapshot, force: target.force)
-            result = .success((current, diff))
+            // The daemon's own planning: the same upload, the same shaping (ignore rules, system indexes,
+            // destructive: never), so this shows what the daemon would apply.
+            let shaper = try configuration.engineConfiguration().shaper(for: target.name)
+            result = .success(
+                try await TargetPlanner.observe(
+                    source: try await source.snapshot(), on: client, shaper: shaper, force: target.force))
         } catch {
             result = .failure(error)
         }
         try? await http.shutdown()
-        let (current, diff) = try result.mapError { CommandError("\($0)") }.get()
-        switch diff {
-        case .inSync:
-            if output.json {
-                output.emit(["environment": .string(environment), "in_sync": true, "plan": .null])
-            } else {
-                print("\(environment) already has \(configuration.source.name)'s schema: nothing to apply")
-            }
-        case .changes(let pending):
-            let plan = PlanBuilder.plan(pending.diff, current: current)
+        let observation = try result.mapError { CommandError("\($0)") }.get()
+        let notes = observation.shaped?.notes ?? []
+        guard let pending = observation.pending, let shaped = observation.shaped, !shaped.isEmpty else {
             if output.json {
                 output.emit([
-                    "environment": .string(environment), "in_sync": false, "hash": .string(pending.hash),
-                    "plan": PlanRenderer.json(plan),
+                    "environment": .string(environment), "in_sync": true, "plan": .null,
+                    "left_out": .array(notes.map(JSONValue.string)),
                 ])
             } else {
-                print("What promoting \(configuration.source.name) to \(environment) would apply now:\n")
-                print(PlanRenderer.text(plan, color: output.colored), terminator: "")
+                print("\(environment) already has \(configuration.source.name)'s schema: nothing to apply")
+                for note in notes { print("  (\(note))") }
             }
-            throw ExitStatus.changes
+            return
         }
+        if output.json {
+            output.emit([
+                "environment": .string(environment), "in_sync": false, "hash": .string(pending.hash),
+                "plan": PlanRenderer.json(shaped.plan), "left_out": .array(notes.map(JSONValue.string)),
+            ])
+        } else {
+            print("What promoting \(configuration.source.name) to \(environment) would apply now:\n")
+            print(PlanRenderer.text(shaped.plan, color: output.colored), terminator: "")
+            for note in notes { print("\nLeft out: \(note)") }
+        }
+        throw ExitStatus.changes
     }
 }
 

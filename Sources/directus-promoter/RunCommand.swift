@@ -34,23 +34,16 @@ struct RunCommand: AsyncParsableCommand {
                 "pipeline": "\(configuration.environments.map(\.name).joined(separator: " → "))",
                 "poll_interval": "\(configuration.pollInterval)",
             ])
-        let service = PromotionService(
-            configurationPath: options.path, configuration: configuration, store: store, httpClient: httpClient,
-            logger: logger)
-        let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: service)], gracefulShutdownSignals: [.sigterm, .sigint],
-                cancellationSignals: [], logger: logger))
+        defer { withExtendedLifetime(lock) {} }
+        let daemon = try options.build(configuration: configuration, store: store, http: httpClient, logger: logger)
         do {
-            try await group.run()
+            try await daemon.group.run()
         } catch {
             logger.error("stopped on an error: \(error)")
             try? await httpClient.shutdown()
-            withExtendedLifetime(lock) {}
             throw ExitStatus.failure
         }
         try? await httpClient.shutdown()
-        withExtendedLifetime(lock) {}
     }
 }
 
@@ -72,17 +65,19 @@ struct PollCommand: AsyncParsableCommand {
     func run() async throws {
         let (configuration, lock, store, httpClient) = try options.startDaemonSession()
         defer { withExtendedLifetime(lock) {} }
-        let report: PromotionEngine.TickReport
+        // The daemon's own services for one tick: the loop stops after it, and webhook delivery sends what the
+        // tick queued before the group ends.
+        let daemon = try options.build(
+            configuration: configuration, store: store, http: httpClient, logger: Logger(label: "directus-promoter"),
+            options: DaemonApp.Options(maxTicks: 1, trapsSignals: false))
         do {
-            let engine = try PromotionService.makeEngine(
-                configuration, store: store, httpClient: httpClient, logger: Logger(label: "directus-promoter"),
-                now: { Date() })
-            report = await engine.tick()
+            try await daemon.group.run()
         } catch {
             try? await httpClient.shutdown()
             throw CommandError("\(error)")
         }
         try? await httpClient.shutdown()
+        guard let report = daemon.loop.lastReport else { throw CommandError("the tick did not run") }
         let status = try StatusReport(store: store, configuration: configuration)
         if output.json {
             output.emit([

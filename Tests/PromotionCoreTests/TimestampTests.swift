@@ -1,5 +1,5 @@
 import Foundation
-import PromotionDaemon
+import PromotionCore
 import Testing
 
 @Suite("Timestamps")

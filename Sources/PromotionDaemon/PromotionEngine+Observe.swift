@@ -1,0 +1,201 @@
+import DirectusClient
+import DirectusSchema
+import Foundation
+import PromotionCore
+import PromotionStore
+
+extension PromotionEngine {
+    /// Snapshots the target and diffs the revision against it (`TargetPlanner`, shaped by `DiffShaper`), for
+    /// `step` (plan, prepare or verify). Returns nil when a problem that should pass (a target down, a transient
+    /// error) keeps the promotion where it is; that problem is recorded once.
+    func observe(
+        _ promotion: PromotionRecord, for step: FailureClass.Step, _ report: inout TickReport
+    ) async throws -> (step: Step, pending: PendingDiff?)? {
+        let target = promotion.target
+        let settings = configuration.settings(target)
+        let observation: TargetPlanner.Observation
+        do {
+            observation = try await TargetPlanner.observe(
+                source: try revisionSnapshot(promotion.revisionID), on: try client(target),
+                shaper: configuration.shaper(for: target), force: settings.force)
+        } catch let error as DirectusClientError {
+            return try failedObservation(promotion, step: step, error: error, &report)
+        }
+        noteCondition(target, failure: nil)
+        let at = now()
+        let targetHash = try record(observation.target, of: target, at: at)
+        var changes = Store.TransitionChanges(lastError: .some(nil))
+        if step == .prepare { changes.preApplySnapshotHash = .some(targetHash) }
+        let notes = observation.shaped.map { $0.notes.isEmpty ? "" : " [\($0.notes.joined(separator: "; "))]" } ?? ""
+        let planResult: PromotionStateMachine.PlanResult
+        let message: String
+        var details: String?
+        if let pending = observation.pending, let shaped = observation.shaped, !shaped.isEmpty {
+            let plan = shaped.plan
+            let key = DiffContentKey.key(of: shaped.raw)
+            let stored = try store.recordDiff(
+                revisionID: promotion.revisionID, target: target, directusHash: pending.hash,
+                targetSnapshotHash: targetHash, diff: shaped.raw, summary: plan.summary, contentKey: key, at: at)
+            changes.diffID = .some(stored.id)
+            planResult = .changes(
+                contentKey: key, destructive: plan.isDestructive,
+                predictedFailure: DiffShaper.predictedFailure(of: plan))
+            var detailsJSON = PlanRenderer.json(plan).objectValue ?? JSONObject()
+            var summary = Self.describe(plan.summary)
+            if step != .verify && plan.isDestructive {
+                let counts = await rowCounts(of: plan, on: target)
+                if !counts.isEmpty {
+                    let sorted = counts.sorted { $0.key < $1.key }
+                    detailsJSON["row_counts"] = .object(
+                        JSONObject(sorted.map { ($0.key, .number(JSONNumber($0.value))) }))
+                    summary +=
+                        "; deletes "
+                        + sorted.map { "\($0.key) (\($0.value) row\($0.value == 1 ? "" : "s"))" }.joined(
+                            separator: ", ")
+                }
+            }
+            details = JSONWriter().string(.object(detailsJSON))
+            message =
+                switch step {
+                case .plan: "planned on \(target): \(summary) (diff hash \(pending.hash.prefix(12)))\(notes)"
+                case .prepare:
+                    "fresh diff before applying on \(target): \(summary) (hash \(pending.hash.prefix(12)))\(notes)"
+                case .verify, .apply: "\(target) still differs after the apply: \(summary)\(notes)"
+                }
+        } else {
+            planResult = .inSync
+            message =
+                switch step {
+                case .plan: "\(target) already has revision \(promotion.revisionID)\(notes)"
+                case .prepare: "\(target) already has revision \(promotion.revisionID); nothing to apply\(notes)"
+                case .verify, .apply: "verified: \(target) has revision \(promotion.revisionID)\(notes)"
+                }
+        }
+        let event: PromotionStateMachine.Event =
+            switch step {
+            case .plan: .planned(planResult)
+            case .prepare: .preparedForApply(planResult)
+            case .verify, .apply: .verified(planResult)
+            }
+        return (
+            Step(event: event, message: message, changes: changes, details: details, observedTargetHash: targetHash),
+            step == .prepare ? observation.applicable : nil
+        )
+    }
+
+    /// A target that could not be observed, as `FailureClass` says: a person must act (blocked), the plan cannot
+    /// be made (failed), or the problem should pass and the promotion waits (noted once).
+    func failedObservation(
+        _ promotion: PromotionRecord, step: FailureClass.Step, error: DirectusClientError, _ report: inout TickReport
+    ) throws -> (step: Step, pending: PendingDiff?)? {
+        let failure = FailureClass.of(error.cause, during: step, now: now())
+        if failure == .cancelled { throw EngineError.stopped }
+        noteCondition(promotion.target, failure: error)
+        switch failure {
+        case .stalled:
+            return (Step(event: .blockedBy(reason: "\(promotion.target): \(error)"), message: "blocked"), nil)
+        case .refused(let retryable):
+            return (
+                Step(
+                    event: .planningFailed(reason: "\(promotion.target): \(error)", retryable: retryable),
+                    message: "cannot plan on \(promotion.target)"), nil
+            )
+        case .transient, .waitingUntil, .staleTarget, .outcomeUnknown, .cancelled:
+            let problem = "waiting for \(promotion.target): \(error)"
+            report.problems.append("promotion \(promotion.id): \(problem)")
+            if case .waitingUntil(let date) = failure { report.wake(at: date) }
+            if step == .plan || step == .verify {
+                _ = try? store.recordObservation(
+                    environment: promotion.target, snapshot: nil, error: "\(error)", at: now())
+            }
+            if try store.noteProblem(
+                promotionID: promotion.id, state: promotion.state, problem: problem, actor: Self.actor, at: now())
+            {
+                logger.warning("\(problem)", metadata: ["promotion": "\(promotion.id)"])
+            }
+            return nil
+        }
+    }
+
+    /// Row counts of the collections a plan deletes, where the target will say.
+    func rowCounts(of plan: Plan, on target: String) async -> [String: Int] {
+        guard let client = try? client(target) else { return [:] }
+        var counts: [String: Int] = [:]
+        for change in plan.changes where change.entity == .collection && change.action == .delete {
+            if let count = await client.rowCount(collection: change.collection) { counts[change.collection] = count }
+        }
+        return counts
+    }
+
+    // MARK: Applying
+
+    /// Sends the apply once, shielded from the tick's cancellation (a shutdown lets a sent apply finish rather
+    /// than abandoning it mid-request), and turns the answer into the machine's outcome (`FailureClass`).
+    func apply(_ diff: PendingDiff, _ promotion: PromotionRecord) async -> Step {
+        let force = configuration.settings(promotion.target).force
+        let client: DirectusClient
+        do {
+            client = try self.client(promotion.target)
+        } catch {
+            return Step(event: .applyFinished(.refused(reason: "\(error)", retryable: false)), message: "not sent")
+        }
+        let answer = await Task { () -> DirectusClientError? in
+            do throws(DirectusClientError) {
+                try await client.apply(diff, force: force)
+                return nil
+            } catch {
+                return error
+            }
+        }.value
+        let target = promotion.target
+        guard let error = answer else {
+            return Step(event: .applyFinished(.accepted), message: "\(target) accepted the apply")
+        }
+        switch FailureClass.of(error.cause, during: .apply, now: now()) {
+        case .staleTarget:
+            if case .staleHash(let message) = error {
+                return Step(
+                    event: .applyFinished(.stale(reason: message, at: now())),
+                    message: "\(target) refused the diff's hash (\"\(message)\"): its schema changed after the diff, "
+                        + "or it says so")
+            }
+            return Step(
+                event: .applyFinished(.stale(reason: error.description, at: now())),
+                message: "\(target) refused the diff as out of date (\(error))")
+        case .outcomeUnknown, .cancelled:
+            return Step(event: .applyFinished(.unknown), message: "the apply's answer was lost (\(error))")
+        case .refused(retryable: false):
+            return Step(
+                event: .applyFinished(.refused(reason: "\(target): \(error)", retryable: false)),
+                message: "\(target) refused the apply")
+        case .refused(retryable: true), .transient, .waitingUntil, .stalled:
+            return Step(
+                event: .applyFinished(.refused(reason: "\(target): \(error)", retryable: true)),
+                message: "the apply failed on \(target)")
+        }
+    }
+
+    // MARK: Helpers
+
+    func revisionSnapshot(_ revisionID: Int64) throws -> Snapshot {
+        guard let revision = try store.revision(id: revisionID) else {
+            throw StoreError.notFound("revision \(revisionID)")
+        }
+        if let cached = snapshots[revision.snapshotHash] { return cached }
+        guard let snapshot = try store.snapshot(hash: revision.snapshotHash) else {
+            throw EngineError.missingSnapshot(revision.snapshotHash)
+        }
+        snapshots[revision.snapshotHash] = snapshot
+        return snapshot
+    }
+
+    static func describe(_ summary: Plan.Summary) -> String {
+        var parts: [String] = []
+        if summary.creates > 0 { parts.append("\(summary.creates) to create") }
+        if summary.updates > 0 { parts.append("\(summary.updates) to update") }
+        if summary.deletes > 0 { parts.append("\(summary.deletes) to delete") }
+        var text = parts.isEmpty ? "no entity changes" : parts.joined(separator: ", ")
+        if summary.destructive > 0 { text += " (\(summary.destructive) destructive)" }
+        return text
+    }
+}
