@@ -85,9 +85,18 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        // The narrated demo: emulators and the daemon's services on loopback.
+        .target(
+            name: "PromotionDemo",
+            dependencies: [
+                "DirectusSchema", "PromotionCore", "PromotionStore", "PromotionDaemon", "DirectusClient",
+                "DirectusEmulator",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "directus-promoter",
             dependencies: [
+                "PromotionDemo",
                 "DirectusSchema",
                 "PromotionCore",
                 "PromotionStore",

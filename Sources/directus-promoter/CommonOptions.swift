@@ -42,65 +42,19 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
-    /// What `run` and `poll` need: the configuration with every secret it names readable (else exit 78), logging
-    /// set up, the state directory's lock (exit 75 when another daemon holds it; 73 or 74 when the directory cannot
-    /// be made or opened), the state database, checked (65 when it is damaged), and the process's HTTP client.
+    /// What `run` and `poll` need (`DaemonSession`), with logging set up; a refusal is printed and exits with
+    /// its sysexits status (78 a secret, 75 locked, 73/74 the state directory, 65 a damaged database).
     func startDaemonSession() throws -> (DaemonConfiguration, InstanceLock, Store, HTTPClient) {
         let configuration = try load()
-        let secretProblems = configuration.secretProblems()
-        if !secretProblems.isEmpty {
-            for problem in secretProblems { printError(problem) }
-            throw ExitStatus.configuration
-        }
         let level = configuration.logLevel
-        LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
-        let lock: InstanceLock
         do {
-            lock = try InstanceLock(directory: configuration.stateDirectory)
-        } catch let held as InstanceLock.Held {
-            printError("directus-promoter: \(held)")
-            throw ExitStatus.locked
-        } catch let failure as InstanceLock.Failure {
-            printError("directus-promoter: \(failure)")
-            throw failure.kind == .cannotCreate ? ExitStatus.cannotCreate : ExitStatus.ioError
-        }
-        let store: Store
-        do {
-            store = try Store.open(path: configuration.databasePath)
-        } catch let error where error.isCorruption {
-            try Self.refuseDamaged(path: configuration.databasePath, result: error.description)
-            throw ExitStatus.damagedState
+            let session = try DaemonSession.open(configuration)
+            LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+            return (configuration, session.lock, session.store, session.http)
         } catch {
-            printError("directus-promoter: cannot open the state database: \(error)")
-            throw ExitStatus.ioError
+            printError(error.kind == .configuration ? error.description : "directus-promoter: \(error)")
+            throw ExitStatus.of(error)
         }
-        try Self.refuseDamaged(store, path: configuration.databasePath, check: { try $0.quickCheck() })
-        return (configuration, lock, store, DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout))
-    }
-
-    /// Stops with exit 65 and the way back when the state database fails `check` (a quick or a full check).
-    static func refuseDamaged(_ store: Store, path: String, check: (Store) throws -> String) throws {
-        let result: String
-        do {
-            result = try check(store)
-        } catch {
-            result = "\(error)"
-        }
-        try refuseDamaged(path: path, result: result)
-    }
-
-    /// Stops with exit 65 and the way back unless `result` is SQLite's `ok`.
-    static func refuseDamaged(path: String, result: String) throws {
-        guard result != "ok" else { return }
-        printError(
-            """
-            directus-promoter: the state database \(path) is damaged; nothing was done.
-            SQLite says: \(result.split(separator: "\n").prefix(5).joined(separator: "; "))
-            Stop every directus-promoter process, keep a copy of the state directory, then either restore the
-            database from your latest backup, or salvage it: sqlite3 \(path) .recover | sqlite3 recovered.sqlite
-            and put recovered.sqlite in its place (docs/operations.md, "When things go wrong").
-            """)
-        throw ExitStatus.damagedState
     }
 
     /// The daemon's services for `run` and `poll` (`DaemonApp.build`); a secret that cannot be read is exit 78.
@@ -147,27 +101,6 @@ struct OutputOptions: ParsableArguments {
 /// Writes a line to stderr, with every secret the process knows blanked out.
 func printError(_ text: String) {
     FileHandle.standardError.write(Data((Redactor.process.redact(text) + "\n").utf8))
-}
-
-/// The Unix user running the command, recorded as the actor of decisions (`alice`, or `root (sudo by alice)`).
-func unixUser() -> String {
-    var name = "uid \(getuid())"
-    if let entry = getpwuid(getuid()), let pointer = entry.pointee.pw_name {
-        name = String(cString: pointer)
-    }
-    if name == "root", let sudo = ProcessInfo.processInfo.environment["SUDO_USER"], !sudo.isEmpty {
-        return "root (sudo by \(sudo))"
-    }
-    return name
-}
-
-/// Asks a running daemon (the holder of the state directory's lock) to tick now, so that a decision is acted on
-/// at once rather than at the next poll. Only a process that really holds the lock, and is the process the lock
-/// file names (same pid, same start time), is signalled. Returns whether a daemon was told.
-@discardableResult
-func pokeDaemon(stateDirectory: String) -> Bool {
-    guard let pid = InstanceLock.holder(directory: stateDirectory)?.pid else { return false }
-    return kill(pid, SIGUSR1) == 0
 }
 
 /// Reads `--since`: an ISO 8601 date or time, or a span back from now (`90m`, `12h`, `7d`).

@@ -1,4 +1,5 @@
 import ArgumentParser
+import PromotionDaemon
 
 /// The exit statuses of every command, named once (`docs/operations.md` lists them). The daemon's own follow
 /// sysexits(3), so that systemd's `RestartPreventExitStatus=` can tell a condition a restart cannot fix.
@@ -19,4 +20,15 @@ enum ExitStatus {
     static let locked = ExitCode(75)
     /// 78 (EX_CONFIG): the configuration is invalid, or a secret it names cannot be read.
     static let configuration = ExitCode(78)
+
+    /// The status for a session that cannot start.
+    static func of(_ refusal: DaemonSession.Refusal) -> ExitCode {
+        switch refusal.kind {
+        case .configuration: configuration
+        case .locked: locked
+        case .cannotCreate: cannotCreate
+        case .io: ioError
+        case .damaged: damagedState
+        }
+    }
 }

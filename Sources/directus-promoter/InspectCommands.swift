@@ -26,56 +26,22 @@ struct PlanCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.load()
-        guard let target = configuration.environments.first(where: { $0.name == environment }) else {
-            throw CommandError(
-                "no environment \(environment) in \(options.path) (there are "
-                    + "\(configuration.environments.map(\.name).joined(separator: ", ")))")
-        }
-        guard target.name != configuration.source.name else {
-            throw CommandError("\(environment) is the source: changes are promoted from it, never to it")
-        }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: .warning) }
         let http = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
-        let result: Result<TargetPlanner.Observation, Error>
+        let result: Result<PlanPreview, Error>
         do {
-            let source = DirectusClient(
-                endpoint: try configuration.endpoint(for: configuration.source), httpClient: http)
-            let client = DirectusClient(endpoint: try configuration.endpoint(for: target), httpClient: http)
-            // The daemon's own planning: the same upload, the same shaping (ignore rules, system indexes,
-            // destructive: never), so this shows what the daemon would apply.
-            let shaper = try configuration.engineConfiguration().shaper(for: target.name)
-            result = .success(
-                try await TargetPlanner.observe(
-                    source: try await source.snapshot(), on: client, shaper: shaper, force: target.force))
+            result = .success(try await PlanPreview.make(target: environment, configuration: configuration, http: http))
         } catch {
             result = .failure(error)
         }
         try? await http.shutdown()
-        let observation = try result.mapError { CommandError("\($0)") }.get()
-        let notes = observation.shaped?.notes ?? []
-        guard let pending = observation.pending, let shaped = observation.shaped, !shaped.isEmpty else {
-            if output.json {
-                output.emit([
-                    "environment": .string(environment), "in_sync": true, "plan": .null,
-                    "left_out": .array(notes.map(JSONValue.string)),
-                ])
-            } else {
-                print("\(environment) already has \(configuration.source.name)'s schema: nothing to apply")
-                for note in notes { print("  (\(note))") }
-            }
-            return
-        }
+        let preview = try result.mapError { CommandError("\($0)") }.get()
         if output.json {
-            output.emit([
-                "environment": .string(environment), "in_sync": false, "hash": .string(pending.hash),
-                "plan": PlanRenderer.json(shaped.plan), "left_out": .array(notes.map(JSONValue.string)),
-            ])
+            output.emit(preview.json)
         } else {
-            print("What promoting \(configuration.source.name) to \(environment) would apply now:\n")
-            print(PlanRenderer.text(shaped.plan, color: output.colored), terminator: "")
-            for note in notes { print("\nLeft out: \(note)") }
+            print(preview.text(color: output.colored), terminator: "")
         }
-        throw ExitStatus.changes
+        if preview.hasChanges { throw ExitStatus.changes }
     }
 }
 
@@ -96,43 +62,16 @@ struct SnapshotsCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.load()
         let store = try options.openStore(configuration)
-        let sightings = try store.snapshotHistory(environment: environment, limit: limit)
+        let listing = try SnapshotListing(store: store, environment: environment, limit: limit)
         if output.json {
-            output.emit(
-                .array(
-                    sightings.map { sighting in
-                        [
-                            "environment": .string(sighting.environment), "hash": .string(sighting.hash),
-                            "directus_version": sighting.directusVersion.map(JSONValue.string) ?? .null,
-                            "size": .number(JSONNumber(sighting.size)),
-                            "first_seen": .string(PromotionView.timestamp(sighting.firstSeen)),
-                            "last_seen": .string(PromotionView.timestamp(sighting.lastSeen)),
-                            "polls": .number(JSONNumber(sighting.times)),
-                        ]
-                    }))
-            return
-        }
-        guard !sightings.isEmpty else {
+            output.emit(listing.json)
+        } else if listing.sightings.isEmpty {
             print("no snapshots" + (environment.map { " of \($0)" } ?? ""))
-            return
+        } else {
+            print(listing.text(now: Date()), terminator: "")
+            print(
+                "\nexport one with: directus-promoter snapshot export SNAPSHOT (a hash prefix, or a revision like r3)")
         }
-        let now = Date()
-        print(
-            Table(
-                header: ["ENVIRONMENT", "SNAPSHOT", "VERSION", "SIZE", "FIRST SEEN", "LAST SEEN", "POLLS"],
-                rows: sightings.map {
-                    [
-                        $0.environment, String($0.hash.prefix(12)), $0.directusVersion ?? "—",
-                        Self.size($0.size), RelativeTime.describe($0.firstSeen, now: now),
-                        RelativeTime.describe($0.lastSeen, now: now), "\($0.times)",
-                    ]
-                }
-            ).render(), terminator: "")
-        print("\nexport one with: directus-promoter snapshot export SNAPSHOT (a hash prefix, or a revision like r3)")
-    }
-
-    static func size(_ bytes: Int) -> String {
-        bytes < 10_000 ? "\(bytes) B" : bytes < 10_000_000 ? "\(bytes / 1000) kB" : "\(bytes / 1_000_000) MB"
     }
 }
 
@@ -165,23 +104,12 @@ struct SnapshotCommand: ParsableCommand {
         func run() throws {
             let configuration = try options.load()
             let store = try options.openStore(configuration)
-            let hash: String
-            if id.hasPrefix("r"), let number = Int64(id.dropFirst()) {
-                guard let revision = try store.revision(id: number) else { throw CommandError("no revision \(id)") }
-                hash = revision.snapshotHash
-            } else {
-                let matches = try store.snapshotHashes(prefix: id)
-                guard id.count >= 4, !matches.isEmpty else {
-                    throw CommandError(
-                        "no snapshot \(id) (give at least 4 characters of a hash, or a revision like r3)")
-                }
-                guard matches.count == 1 else {
-                    throw CommandError(
-                        "\(id) is ambiguous: \(matches.map { String($0.prefix(16)) }.joined(separator: ", "))")
-                }
-                hash = matches[0]
+            let snapshot: Snapshot
+            do {
+                snapshot = try SnapshotListing.snapshot(id, store: store)
+            } catch let unknown as SnapshotListing.Unknown {
+                throw CommandError(unknown.description)
             }
-            guard let snapshot = try store.snapshot(hash: hash) else { throw CommandError("no snapshot \(hash)") }
             switch format {
             case .json: print(JSONWriter(layout: .indented("  ")).string(snapshot.json))
             case .yaml: print(try YAMLWriter.string(snapshot.json), terminator: "")
@@ -225,15 +153,18 @@ struct CheckConfigCommand: AsyncParsableCommand {
                 + "readable")
         if deep {
             if FileManager.default.fileExists(atPath: configuration.databasePath) {
-                let store: Store
                 do {
-                    store = try options.openStore(configuration)
-                } catch let error as StoreError where error.isCorruption {
-                    try ConfigOptions.refuseDamaged(path: configuration.databasePath, result: error.description)
-                    return
+                    let store: Store
+                    do {
+                        store = try options.openStore(configuration)
+                    } catch let error as StoreError where error.isCorruption {
+                        throw DaemonSession.damaged(configuration.databasePath, sqlite: error.description)
+                    }
+                    try DaemonSession.check(store, path: configuration.databasePath) { try $0.integrityCheck() }
+                } catch let refusal as DaemonSession.Refusal {
+                    printError("directus-promoter: \(refusal)")
+                    throw ExitStatus.of(refusal)
                 }
-                try ConfigOptions.refuseDamaged(
-                    store, path: configuration.databasePath, check: { try $0.integrityCheck() })
                 print("\(configuration.databasePath): integrity check ok")
             } else {
                 print("\(configuration.databasePath): no state database yet")
@@ -242,42 +173,10 @@ struct CheckConfigCommand: AsyncParsableCommand {
         guard online else { return }
         LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: .critical) }
         let http = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
-        var failures = 0
-        var seen: [(name: String, version: String?, vendor: String?, force: Bool)] = []
-        for environment in configuration.environments {
-            do {
-                let client = DirectusClient(endpoint: try configuration.endpoint(for: environment), httpClient: http)
-                let snapshot = try await client.snapshot()
-                let info = try? await client.serverInfo()
-                let version = info?.version ?? snapshot.directus
-                print(
-                    "  ✓ \(environment.name): \(environment.url) answers as an admin; Directus \(version ?? "?"), "
-                        + "\(snapshot.vendor ?? "unknown vendor"), \(snapshot.collections.count) collections")
-                seen.append((environment.name, version, snapshot.vendor, environment.force))
-            } catch {
-                failures += 1
-                print("  ✗ \(environment.name): \(error)")
-                seen.append((environment.name, nil, nil, environment.force))
-            }
-        }
+        let result = await OnlineCheck.run(configuration, http: http)
         try? await http.shutdown()
-        for (upstream, target) in zip(seen, seen.dropFirst()) {
-            guard let fromVersion = upstream.version, let toVersion = target.version else { continue }
-            if fromVersion != toVersion && !target.force {
-                failures += 1
-                print(
-                    "  ✗ \(upstream.name) → \(target.name): Directus \(fromVersion) vs \(toVersion): Directus refuses "
-                        + "the diff unless the versions match; upgrade one, or set force: true on \(target.name)")
-            }
-            if upstream.vendor != target.vendor && !target.force {
-                failures += 1
-                print(
-                    "  ✗ \(upstream.name) → \(target.name): \(upstream.vendor ?? "?") vs \(target.vendor ?? "?"): "
-                        + "Directus refuses the diff across database vendors unless force: true is set on \(target.name)"
-                )
-            }
-        }
-        if failures > 0 { throw ExitStatus.failure }
+        for line in result.lines { print(line) }
+        guard result.ok else { throw ExitStatus.failure }
         print("all instances reachable and compatible along the pipeline")
     }
 }
@@ -297,32 +196,13 @@ struct DriftCommand: ParsableCommand {
 
         func run() throws {
             let configuration = try options.load()
-            let store = try options.openStore(configuration)
-            let drifts = try store.drifts()
+            let listing = try DriftListing(store: try options.openStore(configuration))
             if output.json {
-                output.emit(
-                    .array(
-                        drifts.map { drift in
-                            [
-                                "environment": .string(drift.environment), "summary": .string(drift.summary),
-                                "observed_hash": .string(drift.observedHash),
-                                "expected_hash": .string(drift.expectedHash),
-                                "detected_at": .string(PromotionView.timestamp(drift.detectedAt)),
-                            ]
-                        }))
-            } else if drifts.isEmpty {
-                print("no drift: every environment has the schema it should have")
+                output.emit(listing.json)
             } else {
-                let now = Date()
-                print(
-                    Table(
-                        header: ["ENVIRONMENT", "SINCE", "WHAT CHANGED"],
-                        rows: drifts.map {
-                            [$0.environment, RelativeTime.describe($0.detectedAt, now: now), $0.summary]
-                        }
-                    ).render(), terminator: "")
+                print(listing.text(now: Date()), terminator: "")
             }
-            if !drifts.isEmpty { throw ExitStatus.attention }
+            if !listing.drifts.isEmpty { throw ExitStatus.attention }
         }
     }
 
@@ -347,14 +227,14 @@ struct DriftCommand: ParsableCommand {
         func run() throws {
             let configuration = try options.load()
             let store = try options.openStore(configuration)
-            let actor = unixUser()
+            let actor = DecisionDesk.localUser()
             let drift: DriftRecord
             do {
                 drift = try store.acceptDrift(environment: environment, actor: actor, comment: comment, at: Date())
             } catch StoreError.notFound {
                 throw CommandError("\(environment) has no drift to accept (see `directus-promoter drift list`)")
             }
-            pokeDaemon(stateDirectory: configuration.stateDirectory)
+            DecisionDesk.poke(stateDirectory: configuration.stateDirectory)
             print("accepted: \(environment) is now expected to have its current schema (\(drift.summary))")
         }
     }

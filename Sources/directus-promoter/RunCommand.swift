@@ -78,27 +78,12 @@ struct PollCommand: AsyncParsableCommand {
         }
         try? await httpClient.shutdown()
         guard let report = daemon.loop.lastReport else { throw CommandError("the tick did not run") }
-        let status = try StatusReport(store: store, configuration: configuration)
+        let summary = PollSummary(report: report, status: try StatusReport(store: store, configuration: configuration))
         if output.json {
-            output.emit([
-                "source_hash": report.sourceHash.map(JSONValue.string) ?? .null,
-                "source_error": report.sourceError.map(JSONValue.string) ?? .null,
-                "new_revision": report.newRevision.map { .number(JSONNumber(Int($0))) } ?? .null,
-                "transitions": .array(report.transitions.map(JSONValue.string)),
-                "problems": .array(report.problems.map(JSONValue.string)),
-                "status": status.json,
-            ])
+            output.emit(summary.json)
         } else {
-            if let revision = report.newRevision { print("new revision r\(revision)") }
-            for transition in report.transitions { print("promotion \(transition)") }
-            for problem in report.problems { print("waiting: \(problem)") }
-            if let error = report.sourceError { print("source: \(error)") }
-            if report.transitions.isEmpty && report.newRevision == nil && report.problems.isEmpty {
-                print("nothing to do")
-            }
-            print("")
-            print(status.text(now: Date(), color: output.colored), terminator: "")
+            print(summary.text(now: Date(), color: output.colored), terminator: "")
         }
-        if status.needsAttention || report.sourceError != nil { throw ExitStatus.attention }
+        if summary.needsAttention { throw ExitStatus.attention }
     }
 }

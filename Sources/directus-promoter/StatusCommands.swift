@@ -63,36 +63,16 @@ struct HistoryCommand: ParsableCommand {
         let configuration = try options.load()
         let store = try options.openStore(configuration)
         let now = Date()
-        let sinceDate = try since.map { try parseSince($0, now: now) }
-        let views = try store.history(limit: limit, target: environment, since: sinceDate).map {
-            try PromotionView($0, store: store, configuration: configuration)
-        }
+        let report = try HistoryReport(
+            store: store, configuration: configuration, limit: limit, target: environment,
+            since: try since.map { try parseSince($0, now: now) })
         if output.json {
-            output.emit(.array(views.map(\.json)))
-            return
-        }
-        if views.isEmpty {
+            output.emit(report.json)
+        } else if report.views.isEmpty {
             print("no promotions" + (environment.map { " to \($0)" } ?? "") + (since.map { " since \($0)" } ?? ""))
-            return
+        } else {
+            print(report.text(now: now, color: output.colored), terminator: "")
         }
-        let style = TextStyle(color: output.colored)
-        print(
-            Table(
-                header: ["ID", "REVISION", "TARGET", "STATE", "CHANGES", "CREATED", "TOOK", "APPROVED BY"],
-                rows: views.map { view in
-                    [
-                        "\(view.record.id)", "r\(view.record.revisionID)", view.record.target,
-                        style.state(view.record.state), view.changeSummary.isEmpty ? "—" : view.changeSummary,
-                        RelativeTime.describe(view.record.createdAt, now: now),
-                        Self.span(view.record.updatedAt.timeIntervalSince(view.record.createdAt)),
-                        view.approvers.isEmpty ? "—" : view.approvers.joined(separator: ", "),
-                    ]
-                }
-            ).render(), terminator: "")
-    }
-
-    static func span(_ seconds: TimeInterval) -> String {
-        seconds < 1 ? "<1 s" : RelativeTime.describeSpan(Int(seconds))
     }
 }
 
@@ -110,64 +90,14 @@ struct ShowCommand: ParsableCommand {
     func run() throws {
         let configuration = try options.load()
         let store = try options.openStore(configuration)
-        guard let record = try store.promotion(id: id) else { throw CommandError("no promotion \(id)") }
-        let view = try PromotionView(record, store: store, configuration: configuration)
-        let events = try store.events(promotionID: id)
-        let plan = try Self.plan(of: view, store: store)
+        guard let detail = try PromotionDetail(id: id, store: store, configuration: configuration) else {
+            throw CommandError("no promotion \(id)")
+        }
         if output.json {
-            var object = view.json.objectValue ?? JSONObject()
-            object["plan"] = plan.map(PlanRenderer.json) ?? .null
-            object["events"] = .array(
-                events.map { event in
-                    [
-                        "at": .string(PromotionView.timestamp(event.at)), "actor": .string(event.actor),
-                        "kind": .string(event.kind), "message": .string(event.message),
-                    ]
-                })
-            output.emit(.object(object))
-            return
+            output.emit(detail.json)
+        } else {
+            print(detail.text(now: Date(), color: output.colored), terminator: "")
         }
-        let style = TextStyle(color: output.colored)
-        let now = Date()
-        var lines = [
-            style.bold("Promotion \(record.id)") + ": revision r\(record.revisionID) to \(record.target)",
-            "  state:     \(style.state(record.state))",
-            "  created:   \(PromotionView.timestamp(record.createdAt)) (\(RelativeTime.describe(record.createdAt, now: now)))",
-            "  updated:   \(PromotionView.timestamp(record.updatedAt)) (\(RelativeTime.describe(record.updatedAt, now: now)))",
-            "  applies:   \(record.attempts)",
-        ]
-        if let required = view.requiredApprovals {
-            lines.append(
-                "  approvals: \(view.approvers.isEmpty ? "none" : view.approvers.joined(separator: ", "))"
-                    + (required == 0 ? " (automatic)" : " (\(required) required)"))
-        }
-        if let diff = view.diff {
-            lines.append(
-                "  diff hash: \(diff.directusHash) (computed \(RelativeTime.describe(diff.computedAt, now: now)))")
-        }
-        if let error = record.lastError { lines.append("  error:     \(error)") }
-        print(lines.joined(separator: "\n"))
-        if let plan {
-            print("\n" + style.bold("Plan"))
-            print(PlanRenderer.text(plan, color: output.colored), terminator: "")
-        }
-        print("\n" + style.bold("Events"))
-        print(
-            Table(
-                header: ["AT", "ACTOR", "EVENT", "MESSAGE"],
-                rows: events.map {
-                    [PromotionView.timestamp($0.at), $0.actor, $0.kind, $0.message]
-                }
-            ).render(), terminator: "")
-    }
-
-    /// The plan of the promotion's latest diff, read against the target snapshot it was computed on.
-    static func plan(of view: PromotionView, store: Store) throws -> Plan? {
-        guard let diff = view.diff, let raw = try store.diffContent(id: diff.id),
-            let current = try store.snapshot(hash: diff.targetSnapshotHash),
-            let decoded = try? SnapshotDiff(json: raw)
-        else { return nil }
-        return PlanBuilder.plan(decoded, current: current)
     }
 }
 
@@ -181,30 +111,26 @@ enum DecisionCommand {
     ) throws {
         let configuration = try options.load()
         let store = try options.openStore(configuration)
-        guard let promotion = try store.promotion(id: id) else { throw CommandError("no promotion \(id)") }
-        let actor = unixUser()
-        let machine = try configuration.engineConfiguration().machine(for: promotion)
-        let check = machine.check(
-            kind, actor: actor, allowDestructive: allowDestructive, despiteWarnings: despiteWarnings, id: id)
-        if case .refused(let reason, let instead) = check {
-            throw CommandError(
-                "promotion \(id) cannot be \(kind.pastTense): \(reason); nothing was recorded"
-                    + (instead.map { ". To go ahead: \($0)" } ?? ""))
+        let receipt: DecisionDesk.Receipt
+        do {
+            receipt = try DecisionDesk.record(
+                kind, promotionID: id, actor: DecisionDesk.localUser(), comment: comment,
+                allowDestructive: allowDestructive, despiteWarnings: despiteWarnings, store: store,
+                configuration: configuration, at: Date())
+        } catch let refusal as DecisionDesk.Refusal {
+            throw CommandError(refusal.description)
         }
-        try store.recordDecision(
-            promotionID: id, kind: kind, actor: actor, comment: comment, allowDestructive: allowDestructive,
-            despiteWarnings: despiteWarnings, at: Date())
-        let told = pokeDaemon(stateDirectory: configuration.stateDirectory)
         var effect = ""
-        switch check {
+        switch receipt.check {
         case .counted(let progress): effect = " (\(progress))"
         case .takesEffect(let state): effect = ", which moves it to \(state.words)"
         case .refused: break
         }
         print(
-            "recorded: \(actor) \(kind.presentTense) promotion \(id) (revision r\(promotion.revisionID) to "
-                + "\(promotion.target))\(effect); "
-                + (told ? "the daemon acts on it now" : "no daemon is running: it is acted on at the next tick"))
+            "recorded: \(receipt.decision.actor) \(kind.presentTense) promotion \(id) (revision "
+                + "r\(receipt.promotion.revisionID) to \(receipt.promotion.target))\(effect); "
+                + (receipt.daemonTold
+                    ? "the daemon acts on it now" : "no daemon is running: it is acted on at the next tick"))
     }
 }
 
@@ -282,30 +208,17 @@ struct RollbackCommand: ParsableCommand {
 
     func run() throws {
         let configuration = try options.load()
-        guard configuration.targets.contains(where: { $0.name == environment }) else {
-            throw CommandError("\(environment) is not a target in \(options.path): only targets can be rolled back")
-        }
         let store = try options.openStore(configuration)
         let promotion: PromotionRecord
-        if let promotionID {
-            guard let found = try store.promotion(id: promotionID), found.target == environment else {
-                throw CommandError("no promotion \(promotionID) on \(environment)")
-            }
-            guard found.preApplySnapshotHash != nil, found.state == .applied else {
-                throw CommandError(
-                    "promotion \(promotionID) changed nothing on \(environment) (it is \(found.state.words) with no "
-                        + "pre-apply snapshot): there is nothing to roll back")
-            }
-            promotion = found
-        } else {
-            guard let found = try store.latestRollbackCandidate(environment: environment) else {
-                throw CommandError("no promotion has changed \(environment) yet: there is nothing to roll back")
-            }
-            promotion = found
+        do {
+            promotion = try RollbackPlanner.candidate(
+                environment: environment, promotionID: promotionID, store: store, configuration: configuration)
+        } catch let refusal as RollbackPlanner.Refusal {
+            throw CommandError(refusal.description)
         }
-        let actor = unixUser()
+        let actor = DecisionDesk.localUser()
         let rollback = try store.createRollback(of: promotion, actor: actor, comment: comment, at: Date())
-        let told = pokeDaemon(stateDirectory: configuration.stateDirectory)
+        let told = DecisionDesk.poke(stateDirectory: configuration.stateDirectory)
         print(
             """
             Rollback planned as promotion \(rollback.id): \(environment)'s schema as it was before promotion \

@@ -1,0 +1,60 @@
+import DirectusSchema
+import Foundation
+
+/// Collections and fields an environment owns: left out of drift and out of the diffs applied to it (like Argo
+/// CD's `ignoreDifferences`). A pattern is `collection` (the collection, its fields and its relations) or
+/// `collection.field`; `*` matches any run of characters within a part (`directus_*`, `*.internal_*`).
+public struct IgnoreRules: Sendable, Equatable {
+    public var patterns: [String]
+
+    public init(_ patterns: [String] = []) { self.patterns = patterns }
+
+    public var isEmpty: Bool { patterns.isEmpty }
+
+    /// Whether an entity of `collection` (and `field`, for fields and relations) is ignored.
+    public func matches(collection: String, field: String?) -> Bool {
+        patterns.contains { pattern in
+            let parts = pattern.split(separator: ".", maxSplits: 1).map(String.init)
+            guard Self.glob(parts[0], collection) else { return false }
+            guard parts.count == 2 else { return true }
+            guard let field else { return false }
+            return Self.glob(parts[1], field)
+        }
+    }
+
+    /// A Directus diff (`{collections, fields, systemFields, relations}`) without the ignored entries.
+    public func filter(_ diff: JSONValue) -> (diff: JSONValue, removed: Int) {
+        guard !isEmpty else { return (diff, 0) }
+        return DiffFilter.removeEntries(from: diff) { entry in
+            guard let collection = entry["collection"]?.stringValue else { return false }
+            return matches(collection: collection, field: entry["field"]?.stringValue)
+        }
+    }
+
+    /// A parsed diff without the ignored entries.
+    public func filter(_ diff: SnapshotDiff) -> SnapshotDiff {
+        guard !isEmpty else { return diff }
+        func keep(_ entries: [SnapshotDiff.Entry]) -> [SnapshotDiff.Entry] {
+            entries.filter { entry in
+                !matches(collection: entry.collectionName, field: entry.field == nil ? nil : entry.fieldName)
+            }
+        }
+        return SnapshotDiff(
+            collections: keep(diff.collections), fields: keep(diff.fields), systemFields: keep(diff.systemFields),
+            relations: keep(diff.relations))
+    }
+
+    /// `*` matches any run of characters; everything else literally.
+    static func glob(_ pattern: String, _ text: String) -> Bool {
+        let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        if pieces.count == 1 { return pattern == text }
+        var rest = Substring(text)
+        guard rest.hasPrefix(pieces[0]) else { return false }
+        rest = rest.dropFirst(pieces[0].count)
+        for piece in pieces.dropFirst().dropLast() where !piece.isEmpty {
+            guard let range = rest.range(of: piece) else { return false }
+            rest = rest[range.upperBound...]
+        }
+        return rest.hasSuffix(pieces.last ?? "")
+    }
+}

@@ -1,0 +1,33 @@
+import DirectusSchema
+import Foundation
+import PromotionCore
+import PromotionStore
+
+/// ANSI colours, only when asked for (a terminal).
+public struct TextStyle: Sendable {
+    public var color: Bool
+    public init(color: Bool) { self.color = color }
+
+    func wrap(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+    public func bold(_ text: String) -> String { wrap(text, "1") }
+    public func attention(_ text: String) -> String { wrap(text, "1;33") }
+
+    public func state(_ state: PromotionState) -> String {
+        switch state {
+        case .applied: wrap(state.words, "32")
+        case .failed, .blocked, .rejected: wrap(state.words, "31")
+        case .awaitingApproval: wrap(state.words, "33")
+        case .superseded, .cancelled: wrap(state.words, "2")
+        case .queued, .planning, .approved, .applying, .verifying, .stale: wrap(state.words, "36")
+        }
+    }
+
+    public func condition(_ condition: String) -> String {
+        switch condition {
+        case "in sync": wrap(condition, "32")
+        case "behind", "rolled back": wrap(condition, "33")
+        case "unreachable", "drifted": wrap(condition, "31")
+        default: condition
+        }
+    }
+}

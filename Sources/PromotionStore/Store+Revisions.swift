@@ -1,0 +1,96 @@
+import DirectusSchema
+import Foundation
+import GRDB
+
+/// The `revision` and `diff` tables: each new source schema, and the diffs planned for it.
+extension Store {
+    /// Records a new schema of the source environment (its snapshot must be stored).
+    public func recordRevision(environment: String, snapshotHash: String, at: Date) throws(StoreError) -> RevisionRecord
+    {
+        try write { db in
+            try db.execute(
+                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
+                arguments: [environment, snapshotHash, Self.seconds(at)])
+            return RevisionRecord(
+                id: db.lastInsertedRowID, environment: environment, snapshotHash: snapshotHash, detectedAt: at)
+        }
+    }
+
+    /// The newest revision, of one environment when given (the source's; a rollback's revision belongs to the
+    /// environment it restores).
+    public func latestRevision(environment: String? = nil) throws(StoreError) -> RevisionRecord? {
+        try read { db in
+            if let environment {
+                return try Row.fetchOne(
+                    db, sql: "SELECT * FROM revision WHERE environment = ? ORDER BY id DESC LIMIT 1",
+                    arguments: [environment]
+                ).map(Self.revision)
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM revision ORDER BY id DESC LIMIT 1").map(Self.revision)
+        }
+    }
+
+    static func revision(_ row: Row) -> RevisionRecord {
+        RevisionRecord(
+            id: row["id"], environment: row["environment"], snapshotHash: row["snapshot_hash"],
+            detectedAt: date(row["detected_at"]))
+    }
+
+    /// Records the diff Directus computed for a revision on a target, with its classification.
+    public func recordDiff(
+        revisionID: Int64, target: String, directusHash: String, targetSnapshotHash: String, diff: JSONValue,
+        summary: Plan.Summary, contentKey: String? = nil, at: Date
+    ) throws(StoreError) -> StoredDiff {
+        try write { db in
+            let bytes = JSONWriter().bytes(diff)
+            let compressed = try SnapshotCodec.compress(bytes)
+            try db.execute(
+                sql: """
+                    INSERT INTO diff (revision_id, target, directus_hash, target_snapshot_hash, codec, size, content,
+                        creates, updates, deletes, destructive, computed_at, content_key)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    revisionID, target, directusHash, targetSnapshotHash, SnapshotCodec.name, bytes.count,
+                    Data(compressed),
+                    summary.creates, summary.updates, summary.deletes, summary.destructive, Self.seconds(at),
+                    contentKey,
+                ])
+            return StoredDiff(
+                id: db.lastInsertedRowID, revisionID: revisionID, target: target, directusHash: directusHash,
+                targetSnapshotHash: targetSnapshotHash, creates: summary.creates, updates: summary.updates,
+                deletes: summary.deletes, destructive: summary.destructive, contentKey: contentKey, computedAt: at)
+        }
+    }
+
+    public func diff(id: Int64) throws(StoreError) -> StoredDiff? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM diff WHERE id = ?", arguments: [id]).map { row in
+                StoredDiff(
+                    id: row["id"], revisionID: row["revision_id"], target: row["target"],
+                    directusHash: row["directus_hash"], targetSnapshotHash: row["target_snapshot_hash"],
+                    creates: row["creates"], updates: row["updates"], deletes: row["deletes"],
+                    destructive: row["destructive"], contentKey: row["content_key"],
+                    computedAt: Self.date(row["computed_at"]))
+            }
+        }
+    }
+
+    public func revision(id: Int64) throws(StoreError) -> RevisionRecord? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM revision WHERE id = ?", arguments: [id]).map(Self.revision)
+        }
+    }
+
+    /// The Directus diff JSON of a stored diff.
+    public func diffContent(id: Int64) throws(StoreError) -> JSONValue? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT size, content FROM diff WHERE id = ?", arguments: [id])
+            else {
+                return nil
+            }
+            let content: Data = row["content"]
+            return try JSONParser.parse(try SnapshotCodec.decompress(Array(content), size: row["size"]))
+        }
+    }
+}
