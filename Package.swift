@@ -35,7 +35,10 @@ let package = Package(
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
         // The process's registry of secrets, blanked out of everything written to logs and the state database.
         .target(name: "Redaction"),
-        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        // zstd from the system: SwiftPM asks pkg-config for it and, when it is missing, names the package to install
+        // before it builds anything.
+        .systemLibrary(
+            name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
         .target(
             name: "PromotionStore",

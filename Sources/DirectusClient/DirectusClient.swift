@@ -332,31 +332,35 @@ public actor DirectusClient {
         }
     }
 
-    /// A transport failure as a typed error.
+    /// A transport failure as a typed error, in plain words naming the host and port.
     private func transportError(_ error: any Error, operation: String, timeout: Duration) -> DirectusClientError {
+        if error is CancellationError { return .cancelled(operation: operation) }
+        let words = TransportFailure.describe(error, host: host, port: port)
         if let httpError = error as? HTTPClientError {
             switch httpError {
             case .deadlineExceeded, .readTimeout, .writeTimeout:
                 return .timeout(operation: operation, after: timeout)
             case .connectTimeout, .tlsHandshakeTimeout:
-                return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "connection timed out")
-            case .remoteConnectionClosed:
-                return .unreachable(
-                    url: endpoint.url, reason: "the connection was closed before the answer was complete")
+                return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + words)
             case .cancelled:
                 return .cancelled(operation: operation)
             default:
-                return .unreachable(url: endpoint.url, reason: "\(httpError)")
+                return .unreachable(url: endpoint.url, reason: words)
             }
         }
-        if error is CancellationError { return .cancelled(operation: operation) }
-        if error is NIOSSLError || error is NIOSSLExtraError || String(describing: type(of: error)).contains("SSL") {
-            return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "TLS: \(error)")
+        if error is NIOSSLError || error is NIOSSLExtraError || String(describing: type(of: error)).contains("SSL")
+            || error is NIOConnectionError || error is IOError
+        {
+            return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + words)
         }
-        if error is NIOConnectionError || error is IOError {
-            return .unreachable(url: endpoint.url, reason: Self.connectFailurePrefix + "\(error)")
-        }
-        return .unreachable(url: endpoint.url, reason: "\(error)")
+        return .unreachable(url: endpoint.url, reason: words)
+    }
+
+    /// The host and port requests go to, for messages.
+    var host: String { URL(string: endpoint.url)?.host ?? endpoint.url }
+    var port: Int {
+        let url = URL(string: endpoint.url)
+        return url?.port ?? (url?.scheme?.lowercased() == "https" ? 443 : 80)
     }
 }
 

@@ -112,7 +112,14 @@ public struct ConfigurationReader {
             }
         }
         if let log = keys["log"] {
-            let logKeys = entries(log, path: "log", allowed: ["level"])
+            let logKeys = entries(log, path: "log", allowed: ["level", "format"])
+            if let node = logKeys["format"], let value = string(node, path: "log.format") {
+                if let format = DaemonConfiguration.LogFormat(rawValue: value) {
+                    configuration.logFormat = format
+                } else {
+                    report(node, "log.format", "must be text or json")
+                }
+            }
             if let node = logKeys["level"], let value = string(node, path: "log.level") {
                 if let level = Logger.Level(rawValue: value.lowercased()) {
                     configuration.logLevel = level
@@ -136,6 +143,15 @@ public struct ConfigurationReader {
             var environmentDefaults = defaults
             readEnvironmentTimeouts(timeoutKeys, path: "timeouts", into: &environmentDefaults)
             defaults = environmentDefaults
+        }
+        if let drift = keys["drift"] {
+            let driftKeys = entries(drift, path: "drift", allowed: ["interval"])
+            if let node = driftKeys["interval"],
+                let value = duration(
+                    node, path: "drift.interval", minimum: .milliseconds(100), maximum: .seconds(86_400))
+            {
+                configuration.driftInterval = value
+            }
         }
         if let node = keys["webhooks"] {
             configuration.webhooks = readWebhooks(node)
@@ -168,7 +184,9 @@ public struct ConfigurationReader {
         return configuration
     }
 
-    static let topLevelKeys = ["poll", "state_directory", "log", "timeouts", "environments", "webhooks", "http"]
+    static let topLevelKeys = [
+        "poll", "state_directory", "log", "timeouts", "drift", "environments", "webhooks", "http",
+    ]
     static let timeoutKeys = ["connect", "request", "tick"]
     static let environmentKeys = [
         "name", "url", "token", "token_env", "token_file", "email", "password", "password_env", "password_file",

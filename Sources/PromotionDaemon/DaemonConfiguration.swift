@@ -15,6 +15,11 @@ public struct DaemonConfiguration: Sendable {
     /// The state database and the lock live here.
     public var stateDirectory: String
     public var logLevel: Logger.Level
+    /// How log records are written: `text` (one readable line) or `json` (one object per line, for log shippers).
+    public var logFormat: LogFormat = .text
+    /// How often targets are checked for drift (their schema polled) when nothing else asks for them; the source is
+    /// polled every `pollInterval`.
+    public var driftInterval: Duration = .seconds(300)
     /// How long to wait for a TCP/TLS connection (one HTTP client serves every environment).
     public var connectTimeout: Duration
     /// The source first, then the targets in promotion order.
@@ -23,6 +28,10 @@ public struct DaemonConfiguration: Sendable {
     public var webhooks: [WebhookConfiguration] = []
     /// The read-only HTTP endpoint (`/metrics`, `/healthz`, `/status`); nil: off.
     public var http: HTTPEndpoint?
+
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
 
     /// `host:port` for the read-only HTTP endpoint.
     public struct HTTPEndpoint: Sendable, Equatable {
@@ -124,7 +133,7 @@ public struct DaemonConfiguration: Sendable {
     /// What the engine needs: the pipeline and each environment's policies.
     public func engineConfiguration() throws -> EngineConfiguration {
         EngineConfiguration(
-            pipeline: try pipeline,
+            pipeline: try pipeline, driftInterval: driftInterval,
             environments: environments.map {
                 EnvironmentSettings(
                     name: $0.name, url: $0.url, force: $0.force, policy: $0.approval, destructive: $0.destructive,

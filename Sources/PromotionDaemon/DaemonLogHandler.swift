@@ -1,3 +1,4 @@
+import DirectusSchema
 import Foundation
 import Logging
 import PromotionCore
@@ -24,6 +25,8 @@ public struct DaemonLogHandler: LogHandler {
 
     public enum Style: Sendable {
         case journal, terminal, plain
+        /// One JSON object per line, for log shippers: `time`, `level`, `label`, `message`, then the metadata.
+        case json
     }
 
     public init(
@@ -47,6 +50,18 @@ public struct DaemonLogHandler: LogHandler {
 
     public func log(event: LogEvent) {
         let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        if case .json = style {
+            var object = JSONObject()
+            object["time"] = .string(Timestamp.utc(Date()))
+            object["level"] = .string(event.level.rawValue)
+            object["label"] = .string(label)
+            object["message"] = .string(redactor.redact("\(event.message)"))
+            for key in merged.keys.sorted() where object[key] == nil {
+                object[key] = .string(redactor.redact("\(merged[key]!)"))
+            }
+            FileHandle.standardError.write(Data((JSONWriter().string(.object(object)) + "\n").utf8))
+            return
+        }
         let fields = merged.keys.sorted().map { "\($0)=\(Self.quote("\(merged[$0]!)"))" }.joined(separator: " ")
         let text = Self.oneLine(redactor.redact("\(event.message)" + (fields.isEmpty ? "" : " " + fields)))
         let line: String
@@ -56,7 +71,7 @@ public struct DaemonLogHandler: LogHandler {
         case .terminal:
             let time = Timestamp.localTime(Date())
             line = "\(time) \(Self.colour(event.level))\(event.level.rawValue)\u{1B}[0m \(text)\n"
-        case .plain:
+        case .plain, .json:
             let time = Timestamp.utc(Date())
             line = "\(time) \(event.level.rawValue) \(text)\n"
         }

@@ -46,6 +46,41 @@ public enum DecisionDesk {
             daemonTold: poke(stateDirectory: configuration.stateDirectory))
     }
 
+    /// Plans a rejected or cancelled promotion's revision again (`replan ID`): a new revision of the same schema,
+    /// which the next tick promotes to every target like any other. Only the source's latest revision can be
+    /// planned again (a newer one carries the change already); a rollback is asked for again with `rollback`.
+    public static func replan(
+        promotionID id: Int64, actor: String, comment: String?, store: Store, configuration: DaemonConfiguration,
+        at: Date
+    ) throws -> (revision: RevisionRecord, daemonTold: Bool) {
+        guard let promotion = try store.promotion(id: id) else { throw Refusal(description: "no promotion \(id)") }
+        guard promotion.state == .rejected || promotion.state == .cancelled else {
+            throw Refusal(
+                description: "promotion \(id) is \(promotion.state.words); only a rejected or cancelled promotion can "
+                    + "be planned again"
+                    + (promotion.state.accepts(.retry)
+                        ? " (a \(promotion.state.words) one: directus-promoter retry \(id))" : ""))
+        }
+        guard let revision = try store.revision(id: promotion.revisionID) else {
+            throw Refusal(description: "the revision of promotion \(id) is missing")
+        }
+        guard revision.environment == configuration.source.name else {
+            throw Refusal(
+                description: "promotion \(id) was a rollback of \(promotion.target); ask for it again with: "
+                    + "directus-promoter rollback \(promotion.target)")
+        }
+        if let latest = try store.latestRevision(environment: configuration.source.name), latest.id != revision.id,
+            latest.snapshotHash != revision.snapshotHash
+        {
+            throw Refusal(
+                description:
+                    "revision r\(latest.id) is newer than r\(revision.id) and carries \(configuration.source.name)'s "
+                    + "schema as it is now: it is promoted instead")
+        }
+        let replanned = try store.replanRevision(of: promotion, actor: actor, comment: comment, at: at)
+        return (replanned, poke(stateDirectory: configuration.stateDirectory))
+    }
+
     /// Asks a running daemon (the holder of the state directory's lock) to tick now, so that a decision is acted
     /// on at once rather than at the next poll. Only a process that really holds the lock, and is the process the
     /// lock file names (same pid, same start time), is signalled. Returns whether a daemon was told.

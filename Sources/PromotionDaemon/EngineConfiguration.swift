@@ -51,9 +51,12 @@ public struct EnvironmentSettings: Sendable, Equatable {
 public struct EngineConfiguration: Sendable, Equatable {
     public var pipeline: Pipeline
     public var environments: [String: EnvironmentSettings]
+    /// How often a target is checked for drift (nil: every tick).
+    public var driftInterval: Duration?
 
-    public init(pipeline: Pipeline, environments: [EnvironmentSettings]) {
+    public init(pipeline: Pipeline, driftInterval: Duration? = nil, environments: [EnvironmentSettings]) {
         self.pipeline = pipeline
+        self.driftInterval = driftInterval
         self.environments = Dictionary(environments.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 

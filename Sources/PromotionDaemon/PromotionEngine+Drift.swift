@@ -13,6 +13,15 @@ extension PromotionEngine {
         let busy = Set(try store.promotions(inStates: PromotionState.changingTarget).map(\.target))
         for target in configuration.pipeline.targets where !busy.contains(target) {
             if !shouldContinue() { return }
+            // Targets are checked on their own, slower schedule (`drift.interval`): a snapshot is a heavy request.
+            if let interval = configuration.driftInterval, let last = lastDriftCheck[target] {
+                let due = last.addingTimeInterval(interval.seconds)
+                if now() < due {
+                    report.wake(at: due)
+                    continue
+                }
+            }
+            lastDriftCheck[target] = now()
             let poll: SnapshotPoll
             do {
                 poll = try await pollSnapshot(target)

@@ -32,6 +32,8 @@ public actor PromotionEngine {
     var resumedApplying: Set<Int64> = []
     /// Each environment's condition as last logged (`ok`, or the kind of failure), so a change is logged once.
     var conditions: [String: String] = [:]
+    /// When each target was last checked for drift (`drift.interval`).
+    var lastDriftCheck: [String: Date] = [:]
     var shouldContinue: @Sendable () -> Bool = { !Task.isCancelled }
 
     /// The actor recorded for what the engine does on its own.
@@ -55,20 +57,22 @@ public actor PromotionEngine {
     public struct Carried: Sendable {
         var lastBodies: [String: (body: String, content: String)]
         var conditions: [String: String]
+        var lastDriftCheck: [String: Date]
         var resumedApplying: Set<Int64>
         var hasRecovered: Bool
     }
 
     public var carried: Carried {
         Carried(
-            lastBodies: lastBodies, conditions: conditions, resumedApplying: resumedApplying,
-            hasRecovered: hasRecovered)
+            lastBodies: lastBodies, conditions: conditions, lastDriftCheck: lastDriftCheck,
+            resumedApplying: resumedApplying, hasRecovered: hasRecovered)
     }
 
     /// Takes over what the engine it replaces remembered (a reload is not a restart).
     public func takeOver(_ carried: Carried) {
         lastBodies = carried.lastBodies
         conditions = carried.conditions
+        lastDriftCheck = carried.lastDriftCheck
         resumedApplying = carried.resumedApplying
         hasRecovered = carried.hasRecovered
     }

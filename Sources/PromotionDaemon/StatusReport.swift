@@ -18,6 +18,35 @@ public struct StatusReport: Sendable {
         public var lastPoll: Date?
     }
 
+    /// Whether a daemon holds the state directory's lock, and since when.
+    public struct DaemonPresence: Sendable, Equatable {
+        public var running: Bool
+        public var pid: Int32?
+        public var since: Date?
+
+        public init(running: Bool, pid: Int32? = nil, since: Date? = nil) {
+            self.running = running
+            self.pid = pid
+            self.since = since
+        }
+
+        /// As the lock of `stateDirectory` says now.
+        public static func of(stateDirectory: String) -> DaemonPresence {
+            guard let holder = InstanceLock.holder(directory: stateDirectory) else {
+                return DaemonPresence(running: false)
+            }
+            return DaemonPresence(running: true, pid: holder.pid, since: holder.since)
+        }
+    }
+
+    /// What a person can do next about one promotion: the exact command, as the machine would take it.
+    public struct NextStep: Sendable, Equatable {
+        public var promotionID: Int64
+        public var text: String
+    }
+
+    public var daemon: DaemonPresence
+    public var nextSteps: [NextStep]
     public var environments: [EnvironmentRow]
     public var inFlight: [PromotionView]
     public var history: [PromotionView]
@@ -33,8 +62,10 @@ public struct StatusReport: Sendable {
     }
 
     public init(
-        store: Store, configuration: DaemonConfiguration, historyLimit: Int = 10, environment: String? = nil
+        store: Store, configuration: DaemonConfiguration, historyLimit: Int = 10, environment: String? = nil,
+        daemon: DaemonPresence? = nil
     ) throws {
+        self.daemon = daemon ?? .of(stateDirectory: configuration.stateDirectory)
         latestRevision = try store.latestRevision(environment: configuration.source.name)
         let known = Dictionary(uniqueKeysWithValues: try store.environments().map { ($0.name, $0) })
         var rows: [EnvironmentRow] = []
@@ -82,6 +113,38 @@ public struct StatusReport: Sendable {
             try PromotionView($0, store: store, configuration: configuration)
         }
         failedDeliveries = try store.deliveries(status: .failed, limit: 10)
+        let engine = try configuration.engineConfiguration()
+        nextSteps = inFlight.compactMap { Self.nextStep(for: $0.record, machine: engine.machine(for: $0.record)) }
+    }
+
+    /// The command that moves a promotion waiting for a person, checked with its machine (`check`).
+    static func nextStep(for record: PromotionRecord, machine: PromotionStateMachine) -> NextStep? {
+        let id = record.id
+        let about = "promotion \(id) (revision \(record.revisionID) to \(record.target))"
+        switch record.state {
+        case .awaitingApproval:
+            let approve: String
+            switch machine.check(.approve, actor: "someone", id: id) {
+            case .refused(_, let instead?): approve = instead
+            default: approve = "directus-promoter approve \(id)"
+            }
+            return NextStep(
+                promotionID: id,
+                text: "\(about) waits for approval: directus-promoter show \(id), then \(approve) or "
+                    + "directus-promoter reject \(id)")
+        case .blocked where machine.predictedFailure != nil:
+            return NextStep(
+                promotionID: id,
+                text: "\(about) predicts that Directus fails its apply: directus-promoter show \(id), then change the "
+                    + "source, or directus-promoter approve \(id) --despite-warnings")
+        case .blocked, .failed:
+            return NextStep(
+                promotionID: id,
+                text: "\(about) is \(record.state.words): directus-promoter show \(id); fix the cause, then "
+                    + "directus-promoter retry \(id)")
+        default:
+            return nil
+        }
     }
 
     static func appliedRevision(store: Store, target: String) throws -> Int64? {
@@ -90,6 +153,11 @@ public struct StatusReport: Sendable {
 
     public var json: JSONValue {
         [
+            "daemon": [
+                "running": .bool(daemon.running), "pid": daemon.pid.map { .number(JSONNumber(Int($0))) } ?? .null,
+                "since": daemon.since.map { .string(Timestamp.utc($0)) } ?? .null,
+            ],
+            "next_steps": .array(nextSteps.map { .string($0.text) }),
             "revision": latestRevision.map { .number(JSONNumber(Int($0.id))) } ?? .null,
             "environments": .array(
                 environments.map { row in
@@ -120,6 +188,17 @@ public struct StatusReport: Sendable {
     public func text(now: Date, color: Bool) -> String {
         var out = ""
         let style = TextStyle(color: color)
+        if daemon.running {
+            out +=
+                "Daemon: running" + (daemon.pid.map { " (pid \($0))" } ?? "")
+                + (daemon.since.map { " since \(Timestamp.utc($0)) (\(RelativeTime.describe($0, now: now)))" } ?? "")
+                + "\n\n"
+        } else {
+            out +=
+                style.attention("Daemon: not running") + " (no process holds the state directory's lock): nothing "
+                + "is polled or promoted until it starts (systemctl start directus-promoter), or run "
+                + "directus-promoter poll\n\n"
+        }
         out += style.bold("Environments") + "\n"
         out += Table(
             header: ["NAME", "ROLE", "CONDITION", "REVISION", "VERSION", "LAST POLL", "URL"],
@@ -159,14 +238,12 @@ public struct StatusReport: Sendable {
                 + "  adopt it with: directus-promoter drift accept \(row.name); "
                 + "or let the next promotion put it back\n"
         }
-        if needsAttention {
-            let waiting = inFlight.filter { $0.record.state == .awaitingApproval }
-            for view in waiting {
-                out +=
-                    "\n" + style.attention("→") + " promotion \(view.record.id) (revision \(view.record.revisionID) to "
-                    + "\(view.record.target)) waits for approval: directus-promoter show \(view.record.id), then "
-                    + "approve \(view.record.id) or reject \(view.record.id)\n"
-            }
+        for step in nextSteps {
+            out += "\n" + style.attention("→") + " " + step.text + "\n"
+        }
+        if !nextSteps.isEmpty && !daemon.running {
+            out +=
+                "  (no daemon is running: a decision is acted on when it starts, or at the next directus-promoter poll)\n"
         }
         return out
     }

@@ -2,9 +2,14 @@ import AsyncHTTPClient
 import DirectusClient
 import Foundation
 import Logging
+import NIOCore
 import PromotionStore
 import ServiceLifecycle
 import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The read-only HTTP endpoint as a service.
 struct StatusService: Service {
@@ -22,7 +27,19 @@ struct StatusService: Service {
             }
         } catch is CancellationError {
         } catch {
-            logger.error("cannot serve on \(server.host):\(server.port): \(error)")
+            logger.error("cannot serve /metrics, /healthz and /status: \(Self.describe(error, server: server))")
+        }
+    }
+
+    /// A listening failure in plain words, naming the address.
+    static func describe(_ error: any Error, server: StatusServer) -> String {
+        let place = "\(server.host):\(server.port)"
+        guard let io = error as? IOError else { return "listening on \(place) failed (\(error))" }
+        switch io.errnoCode {
+        case EADDRINUSE: return "another program already listens on \(place) (http.listen)"
+        case EACCES: return "no permission to listen on \(place) (ports below 1024 need privileges)"
+        case EADDRNOTAVAIL: return "\(server.host) is not an address of this machine (http.listen)"
+        default: return "listening on \(place) failed: \(String(cString: strerror(io.errnoCode)))"
         }
     }
 }

@@ -47,6 +47,9 @@ public enum Demo {
                 narrator.detail("\(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(urls[name]!)")
             }
             let configuration = Self.configuration(urls: urls, token: token, directory: directory, interval: interval)
+            // The demo's daemon holds its state directory as `run` would, so `status` sees it running.
+            let lock = try InstanceLock(directory: directory)
+            defer { withExtendedLifetime(lock) {} }
             let store = try Store.open(path: configuration.databasePath)
             let httpClient = DirectusHTTP.makeClient(connectTimeout: .seconds(5))
             let built = try DaemonApp.build(
@@ -60,9 +63,10 @@ public enum Demo {
 
             let outcome: Result<Void, Error>
             do {
+                let kept = keep ? try Self.keepConfiguration(configuration, in: directory) : nil
                 try await Self.script(
                     dev: dev, store: store, configuration: configuration, instances: instances, narrator: narrator,
-                    actor: actor)
+                    actor: actor, keptConfiguration: kept)
                 outcome = .success(())
             } catch {
                 outcome = .failure(error)
@@ -72,7 +76,9 @@ public enum Demo {
             _ = try? await daemon.value
             try? await httpClient.shutdown()
             group.cancelAll()
-            if keep { narrator.say("The state directory is kept: \(directory)") }
+            if keep {
+                narrator.say("The state directory is kept: \(directory) (delete it when done)")
+            }
             try outcome.get()
         }
     }
@@ -80,7 +86,7 @@ public enum Demo {
     /// The story: baseline, a change on development, staging, approval, production.
     static func script(
         dev: EmulatedInstance, store: Store, configuration: DaemonConfiguration,
-        instances: [String: EmulatedInstance], narrator: Narrator, actor: String
+        instances: [String: EmulatedInstance], narrator: Narrator, actor: String, keptConfiguration: String?
     ) async throws {
         try await waitFor("the first poll", store: store) { store in
             guard let revision = try store.latestRevision() else { return false }
@@ -125,7 +131,10 @@ public enum Demo {
         }
         guard equal else { throw Failure(description: "the schemas differ at the end of the demo") }
         narrator.say(
-            "All three schemas are equal. Every step is in the audit log: `directus-promoter show \(production.id)`.")
+            "All three schemas are equal. Every step is in the audit log: "
+                + (keptConfiguration.map { "`directus-promoter show \(production.id) --config \($0)`." }
+                    ?? "run the demo with --keep to look at it afterwards (`show`, `history`, `status` with the "
+                    + "configuration it leaves)."))
     }
 
     /// Polls the store until `condition` holds (30 s at most).
@@ -139,6 +148,26 @@ public enum Demo {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw Failure(description: "the demo waited 30 s for \(what) and gave up")
+    }
+
+    /// Writes a configuration for the kept state directory, so `show`, `history` and `status` work on it after the
+    /// demo (the emulators are gone: only commands that read the state make sense). Returns its path.
+    static func keepConfiguration(_ configuration: DaemonConfiguration, in directory: String) throws -> String {
+        let path = (directory as NSString).appendingPathComponent("config.yaml")
+        var text = """
+            # The demo's configuration, kept with its state (directus-promoter demo --keep). The emulators it names
+            # stopped with the demo: commands that read the state (show, history, status, snapshots) work.
+            poll: {interval: 60s}
+            state_directory: \(directory)
+            environments:
+
+            """
+        for environment in configuration.environments {
+            text +=
+                "  - {name: \(environment.name), url: \"\(environment.url)\", token_env: DIRECTUS_PROMOTER_DEMO_TOKEN}\n"
+        }
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
     }
 
     static func configuration(

@@ -1,6 +1,7 @@
 import DirectusSchema
 import Foundation
 import GRDB
+import PromotionCore
 
 /// The `revision` and `diff` tables: each new source schema, and the diffs planned for it.
 extension Store {
@@ -91,6 +92,33 @@ extension Store {
             }
             let content: Data = row["content"]
             return try JSONParser.parse(try SnapshotCodec.decompress(Array(content), size: row["size"]))
+        }
+    }
+
+    /// Plans a revision again after its promotion to a target was rejected or cancelled: a new revision of the same
+    /// environment and snapshot, newer than every other, so the next tick gives it a promotion per target (a target
+    /// that already has it finds itself in sync). With its audit event, in one transaction.
+    public func replanRevision(
+        of promotion: PromotionRecord, actor: String, comment: String?, at: Date
+    ) throws(StoreError) -> RevisionRecord {
+        try write { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT * FROM revision WHERE id = ?", arguments: [promotion.revisionID])
+            else { throw StoreError.notFound("revision \(promotion.revisionID)") }
+            let old = Self.revision(row)
+            try db.execute(
+                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
+                arguments: [old.environment, old.snapshotHash, Self.seconds(at)])
+            let id = db.lastInsertedRowID
+            var message =
+                "\(actor) asked to plan revision r\(old.id) again, as r\(id), after promotion \(promotion.id) to "
+                + "\(promotion.target) was \(promotion.state.words)"
+            if let comment, !comment.isEmpty { message += ": \(comment)" }
+            try Self.insertEvent(
+                db, at: at, actor: actor, kind: "revision.replanned", environment: old.environment,
+                promotionID: promotion.id, message: message, details: nil)
+            return RevisionRecord(id: id, environment: old.environment, snapshotHash: old.snapshotHash, detectedAt: at)
         }
     }
 }

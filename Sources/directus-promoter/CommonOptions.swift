@@ -44,12 +44,16 @@ struct ConfigOptions: ParsableArguments {
 
     /// What `run` and `poll` need (`DaemonSession`), with logging set up; a refusal is printed and exits with
     /// its sysexits status (78 a secret, 75 locked, 73/74 the state directory, 65 a damaged database).
-    func startDaemonSession() throws -> (DaemonConfiguration, InstanceLock, Store, HTTPClient) {
+    func startDaemonSession(
+        logFormat: DaemonConfiguration.LogFormat? = nil
+    ) throws -> (DaemonConfiguration, InstanceLock, Store, HTTPClient) {
         let configuration = try load()
         let level = configuration.logLevel
+        let style: DaemonLogHandler.Style =
+            (logFormat ?? configuration.logFormat) == .json ? .json : DaemonLogHandler.detectStyle()
         do {
             let session = try DaemonSession.open(configuration)
-            LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level) }
+            LoggingSystem.bootstrap { label in DaemonLogHandler(label: label, level: level, style: style) }
             return (configuration, session.lock, session.store, session.http)
         } catch {
             printError(error.kind == .configuration ? error.description : "directus-promoter: \(error)")
@@ -82,6 +86,17 @@ struct ConfigOptions: ParsableArguments {
         return try Store.open(path: configuration.databasePath)
     }
 }
+
+/// `--log-format` for the commands that run the daemon's services.
+struct LogOptions: ParsableArguments {
+    @Option(
+        name: .customLong("log-format"),
+        help:
+            "text (one readable line per record) or json (one object per line, for log shippers); default: log.format.")
+    var logFormat: DaemonConfiguration.LogFormat?
+}
+
+extension DaemonConfiguration.LogFormat: ExpressibleByArgument {}
 
 /// `--json` and `--color` for commands that print reports.
 struct OutputOptions: ParsableArguments {

@@ -14,7 +14,8 @@ struct DirectusPromoter: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self, RunCommand.self, StatusCommand.self, HistoryCommand.self, ShowCommand.self,
             ApproveCommand.self,
-            RejectCommand.self, RetryCommand.self, CancelCommand.self, RollbackCommand.self, PlanCommand.self,
+            RejectCommand.self, RetryCommand.self, CancelCommand.self, ReplanCommand.self, RollbackCommand.self,
+            PlanCommand.self,
             PollCommand.self,
             SnapshotsCommand.self, SnapshotCommand.self, DriftCommand.self, CheckConfigCommand.self, DiffCommand.self,
             ManualCommand.self,

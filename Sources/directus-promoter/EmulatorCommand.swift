@@ -14,9 +14,19 @@ struct EmulatorCommand: AsyncParsableCommand {
             own diff, hash, validation messages and apply order. It prints its URL once it is ready, then serves
             until interrupted.
 
-            Faults (repeatable --fault): FAULT[@PATH][xCOUNT|x*], where FAULT is a status code (500, 502, 503, 504,
-            429), drop, truncate, invalid-json, drift, delay=2s, partial-apply or expire-tokens. Example:
+            The schema starts as --snapshot (JSON or YAML) and follows that file: save it, and the emulator \
+            reloads it, as if the change had been made in the Data Studio (--no-watch turns that off).
+
+            Faults (repeatable --fault): FAULT[@PATH][xCOUNT|x*], where FAULT is a status code (500, 502, 503, \
+            504, 429), drop, truncate, invalid-json, drift, delay=2s, partial-apply or expire-tokens. Example: \
             --fault 503@/schema/diffx2 answers the next two diffs with 503.
+
+            Rehearsing a promotion, in three terminals (docs/emulator.md has the whole walkthrough):
+              1. directus-promoter emulator --port 8055 --snapshot dev.yaml
+                 directus-promoter emulator --port 8056 --snapshot base.yaml
+                 directus-promoter emulator --port 8057 --snapshot base.yaml --rows articles=1200
+              2. directus-promoter run --config rehearsal.yaml
+              3. edit dev.yaml and save; then directus-promoter status, show ID, approve ID
             """
     )
 
@@ -55,6 +65,16 @@ struct EmulatorCommand: AsyncParsableCommand {
     @Option(name: .customLong("fault"), help: "Inject a fault (see above). Repeatable.")
     var faults: [String] = []
 
+    @Flag(inversion: .prefixedNo, help: "Reload --snapshot whenever the file is saved.")
+    var watch = true
+
+    @Option(
+        name: .customLong("rows"),
+        help: ArgumentHelp(
+            "Rows a collection reports holding, for the destructive gate's row counts. Repeatable.",
+            valueName: "collection=count"))
+    var rows: [String] = []
+
     @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -72,6 +92,16 @@ struct EmulatorCommand: AsyncParsableCommand {
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+        for row in rows where Self.rowCount(row) == nil {
+            throw ValidationError("--rows \(row): not collection=count (for example articles=1200)")
+        }
+    }
+
+    /// `articles=1200`.
+    static func rowCount(_ text: String) -> (collection: String, count: Int)? {
+        let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, let count = Int(parts[1]), count >= 0 else { return nil }
+        return (parts[0], count)
     }
 
     func run() async throws {
@@ -94,13 +124,35 @@ struct EmulatorCommand: AsyncParsableCommand {
         for fault in faults {
             if let rule = FaultRule(argument: fault) { await instance.inject(rule) }
         }
+        for row in rows {
+            if let (collection, count) = Self.rowCount(row) { await instance.setRowCount(count, for: collection) }
+        }
+        let watcher = snapshot.flatMap { path in
+            watch
+                ? SnapshotFileWatcher(path: path, instance: instance) { result in
+                    switch result {
+                    case .success(let schema):
+                        printError(
+                            "reloaded \(path): \(schema.collections.count) collections, \(schema.fields.count) fields")
+                    case .failure(let error):
+                        printError("\(error); the schema stays as it was")
+                    }
+                } : nil
+        }
         let tls = tlsCertificate.flatMap { certificate in
             tlsKey.map { (certificatePath: certificate, privateKeyPath: $0) }
         }
         let server = EmulatorServer(instance: instance, host: host, port: port, tls: tls)
         try await withSignalCancellation {
-            try await server.run { url in
-                FileHandle.standardOutput.write(Data((url + "\n").utf8))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if let watcher { group.addTask { await watcher.run() } }
+                group.addTask {
+                    try await server.run { url in
+                        FileHandle.standardOutput.write(Data((url + "\n").utf8))
+                    }
+                }
+                try await group.next()
+                group.cancelAll()
             }
         }
     }

@@ -23,9 +23,10 @@ struct RunCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ConfigOptions
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
-        let (configuration, lock, store, httpClient) = try options.startDaemonSession()
+        let (configuration, lock, store, httpClient) = try options.startDaemonSession(logFormat: logging.logFormat)
         let logger = Logger(label: "directus-promoter")
         logger.notice(
             "starting",
@@ -61,9 +62,10 @@ struct PollCommand: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var output: OutputOptions
+    @OptionGroup var logging: LogOptions
 
     func run() async throws {
-        let (configuration, lock, store, httpClient) = try options.startDaemonSession()
+        let (configuration, lock, store, httpClient) = try options.startDaemonSession(logFormat: logging.logFormat)
         defer { withExtendedLifetime(lock) {} }
         // The daemon's own services for one tick: the loop stops after it, and webhook delivery sends what the
         // tick queued before the group ends.

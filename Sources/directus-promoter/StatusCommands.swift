@@ -182,6 +182,33 @@ struct CancelCommand: ParsableCommand {
     func run() throws { try decision.record(.cancel) }
 }
 
+/// `directus-promoter replan ID`.
+struct ReplanCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replan", abstract: "Plan a rejected or cancelled promotion's revision again.",
+        discussion: """
+            A rejected or cancelled promotion is final; replan records its revision once more, and the daemon \
+            promotes it to every target again (a target that has it already is found in sync), through the usual \
+            gates and approvals. Only the source's latest revision can be planned again.
+            """)
+    @OptionGroup var decision: DecisionArguments
+
+    func run() throws {
+        let configuration = try decision.options.load()
+        let store = try decision.options.openStore(configuration)
+        do {
+            let (revision, told) = try DecisionDesk.replan(
+                promotionID: decision.id, actor: DecisionDesk.localUser(), comment: decision.comment, store: store,
+                configuration: configuration, at: Date())
+            print(
+                "recorded: promotion \(decision.id)'s revision is planned again as r\(revision.id); "
+                    + (told ? "the daemon plans it now" : "no daemon is running: it is planned at the next tick"))
+        } catch let refusal as DecisionDesk.Refusal {
+            throw CommandError(refusal.description)
+        }
+    }
+}
+
 /// `directus-promoter rollback ENV [--to PROMOTION]`.
 struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

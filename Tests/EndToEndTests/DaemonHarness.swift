@@ -30,6 +30,8 @@ struct DaemonHarness: Sendable {
         poll:
           interval: \(pollInterval)
           jitter: 0
+        drift:
+          interval: \(pollInterval)
         state_directory: \(stateDirectory)
         log:
           level: info

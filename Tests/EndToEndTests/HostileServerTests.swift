@@ -256,6 +256,8 @@ func withHostileStaging(
             poll:
               interval: 200ms
               jitter: 0
+            drift:
+              interval: 200ms
             state_directory: \(harness.stateDirectory)
             log:
               level: info
