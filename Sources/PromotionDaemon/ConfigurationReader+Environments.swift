@@ -34,7 +34,7 @@ extension ConfigurationReader {
     }
 
     mutating func readEnvironment(_ node: Node, path: String, index: Int) -> DaemonConfiguration.Environment? {
-        let keys = entries(node, path: path, allowed: Self.environmentKeys)
+        let keys = entries(node, path: path, allowed: ConfigurationKeys.children(of: "environments[]"))
         guard case .mapping = node else { return nil }
         var name = ""
         if let nameNode = keys["name"], let value = string(nameNode, path: "\(path).name") {
@@ -70,14 +70,16 @@ extension ConfigurationReader {
         environment.requestTimeout = defaults.requestTimeout
         environment.tickBudget = defaults.tickBudget
         if let timeouts = keys["timeouts"] {
-            let timeoutKeys = entries(timeouts, path: "\(path).timeouts", allowed: ["request", "tick"])
+            let timeoutKeys = entries(
+                timeouts, path: "\(path).timeouts", allowed: ConfigurationKeys.children(of: "environments[].timeouts"))
             readEnvironmentTimeouts(timeoutKeys, path: "\(path).timeouts", into: &environment)
         }
         if let node = keys["follow_redirects"], let value = bool(node, path: "\(path).follow_redirects") {
             environment.followRedirects = value
         }
         if let retry = keys["retry"] {
-            let retryKeys = entries(retry, path: "\(path).retry", allowed: ["max_attempts", "initial_delay"])
+            let retryKeys = entries(
+                retry, path: "\(path).retry", allowed: ConfigurationKeys.children(of: "environments[].retry"))
             if let node = retryKeys["max_attempts"],
                 let value = integer(node, path: "\(path).retry.max_attempts", range: 1...20)
             {
@@ -92,7 +94,7 @@ extension ConfigurationReader {
         }
         if let limits = keys["limits"] {
             let limitKeys = entries(
-                limits, path: "\(path).limits", allowed: ["max_snapshot_bytes", "multipart_threshold"])
+                limits, path: "\(path).limits", allowed: ConfigurationKeys.children(of: "environments[].limits"))
             if let node = limitKeys["max_snapshot_bytes"],
                 let value = integer(node, path: "\(path).limits.max_snapshot_bytes", range: 1024...(4 << 30))
             {
@@ -105,7 +107,8 @@ extension ConfigurationReader {
             }
         }
         if let tls = keys["tls"] {
-            let tlsKeys = entries(tls, path: "\(path).tls", allowed: ["ca_bundle", "insecure_skip_verify"])
+            let tlsKeys = entries(
+                tls, path: "\(path).tls", allowed: ConfigurationKeys.children(of: "environments[].tls"))
             if let node = tlsKeys["ca_bundle"], let value = string(node, path: "\(path).tls.ca_bundle") {
                 environment.tls.caBundlePath = value
             }

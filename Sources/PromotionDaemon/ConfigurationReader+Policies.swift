@@ -39,7 +39,8 @@ extension ConfigurationReader {
         var windows: [PromotionWindow] = []
         for (index, element) in sequence.enumerated() {
             let itemPath = "\(path)[\(index)]"
-            let keys = entries(element, path: itemPath, allowed: ["days", "hours", "timezone"])
+            let keys = entries(
+                element, path: itemPath, allowed: ConfigurationKeys.children(of: "environments[].windows[]"))
             guard case .mapping = element else { continue }
             var days = Set(1...7)
             if let daysNode = keys["days"] {

@@ -7,10 +7,6 @@ import Yams
 
 /// Webhooks: where notifications go, and how they are signed.
 extension ConfigurationReader {
-    static let webhookKeys = [
-        "name", "url", "url_env", "url_file", "format", "events", "secret", "secret_env", "secret_file",
-    ]
-
     mutating func readWebhooks(_ node: Node) -> [WebhookConfiguration] {
         guard case .sequence(let sequence) = node else {
             report(node, "webhooks", "must be a list of webhooks")
@@ -20,7 +16,7 @@ extension ConfigurationReader {
         var names = Set<String>()
         for (index, element) in sequence.enumerated() {
             let path = "webhooks[\(index)]"
-            let keys = entries(element, path: path, allowed: Self.webhookKeys)
+            let keys = entries(element, path: path, allowed: ConfigurationKeys.children(of: "webhooks[]"))
             guard case .mapping = element else { continue }
             guard let nameNode = keys["name"], let name = string(nameNode, path: "\(path).name") else {
                 if keys["name"] == nil { report(element, "\(path).name", "is required") }

@@ -91,9 +91,9 @@ public struct ConfigurationReader {
             path: file, pollInterval: .seconds(60), pollJitter: 0.1,
             stateDirectory: DaemonConfiguration.defaultStateDirectory, logLevel: .info, connectTimeout: .seconds(10),
             environments: [])
-        let keys = entries(root, path: "", allowed: Self.topLevelKeys)
+        let keys = entries(root, path: "", allowed: ConfigurationKeys.children(of: ""))
         if let poll = keys["poll"] {
-            let pollKeys = entries(poll, path: "poll", allowed: ["interval", "jitter"])
+            let pollKeys = entries(poll, path: "poll", allowed: ConfigurationKeys.children(of: "poll"))
             if let node = pollKeys["interval"],
                 let value = duration(
                     node, path: "poll.interval", minimum: .milliseconds(100), maximum: .seconds(86_400))
@@ -112,7 +112,7 @@ public struct ConfigurationReader {
             }
         }
         if let log = keys["log"] {
-            let logKeys = entries(log, path: "log", allowed: ["level", "format"])
+            let logKeys = entries(log, path: "log", allowed: ConfigurationKeys.children(of: "log"))
             if let node = logKeys["format"], let value = string(node, path: "log.format") {
                 if let format = DaemonConfiguration.LogFormat(rawValue: value) {
                     configuration.logFormat = format
@@ -132,7 +132,7 @@ public struct ConfigurationReader {
             }
         }
         if let timeouts = keys["timeouts"] {
-            let timeoutKeys = entries(timeouts, path: "timeouts", allowed: Self.timeoutKeys)
+            let timeoutKeys = entries(timeouts, path: "timeouts", allowed: ConfigurationKeys.children(of: "timeouts"))
             if let node = timeoutKeys["connect"],
                 let value = duration(
                     node, path: "timeouts.connect", minimum: .milliseconds(100), maximum: .seconds(600))
@@ -145,7 +145,7 @@ public struct ConfigurationReader {
             defaults = environmentDefaults
         }
         if let drift = keys["drift"] {
-            let driftKeys = entries(drift, path: "drift", allowed: ["interval"])
+            let driftKeys = entries(drift, path: "drift", allowed: ConfigurationKeys.children(of: "drift"))
             if let node = driftKeys["interval"],
                 let value = duration(
                     node, path: "drift.interval", minimum: .milliseconds(100), maximum: .seconds(86_400))
@@ -157,7 +157,7 @@ public struct ConfigurationReader {
             configuration.webhooks = readWebhooks(node)
         }
         if let node = keys["http"] {
-            let httpKeys = entries(node, path: "http", allowed: ["listen"])
+            let httpKeys = entries(node, path: "http", allowed: ConfigurationKeys.children(of: "http"))
             if let listen = httpKeys["listen"], let text = string(listen, path: "http.listen") {
                 if let endpoint = Self.parseListen(text) {
                     configuration.http = endpoint
@@ -184,14 +184,5 @@ public struct ConfigurationReader {
         return configuration
     }
 
-    static let topLevelKeys = [
-        "poll", "state_directory", "log", "timeouts", "drift", "environments", "webhooks", "http",
-    ]
-    static let timeoutKeys = ["connect", "request", "tick"]
-    static let environmentKeys = [
-        "name", "url", "token", "token_env", "token_file", "email", "password", "password_env", "password_file",
-        "timeouts", "retry", "limits", "tls", "force", "approval", "approvals", "destructive", "ignore",
-        "system_indexes", "windows", "soak", "follow_redirects",
-    ]
     static let targetOnlyKeys = ["approval", "approvals", "destructive", "system_indexes", "windows", "soak"]
 }

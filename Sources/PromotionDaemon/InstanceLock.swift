@@ -61,6 +61,13 @@ public final class InstanceLock: Sendable {
             }
         } else if !isDirectory.boolValue {
             throw Failure(kind: .cannotCreate, description: "the state directory \(directory) is not a directory")
+        } else {
+            // It holds the history and the audit log: only its owner reads it (an existing directory made 0755 by
+            // hand or an older version is tightened; one owned by someone else is left alone).
+            var info = stat()
+            if stat(directory, &info) == 0, info.st_uid == getuid(), info.st_mode & 0o077 != 0 {
+                _ = chmod(directory, 0o700)
+            }
         }
         let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {

@@ -15,11 +15,12 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Watch a schema change travel from development to staging and production, on emulators.",
+        usage: "directus-promoter demo [--interval <seconds>] [--keep] [options]",
         discussion: """
-            Starts three Directus emulators on loopback (development, staging, production), a daemon with a
-            temporary state directory and a fast poll, makes a schema change on development, and narrates what
-            happens: detected, applied to staging and verified, waiting for approval on production, approved,
-            applied. The real `status` output is shown between steps. Nothing outside a temporary directory is
+            Starts three Directus emulators on loopback (development, staging, production), a daemon with a \
+            temporary state directory and a fast poll, makes a schema change on development, and narrates what \
+            happens: detected, applied to staging and verified, waiting for approval on production, approved, \
+            applied. The real `status` output is shown between steps. Nothing outside a temporary directory is \
             touched; exit status 0 means all three schemas ended equal.
             """)
 

@@ -6,9 +6,10 @@ struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show the changes that turn the CURRENT schema snapshot into the DESIRED one.",
+        usage: "directus-promoter diff <current> <desired> [--format <format>] [options]",
         discussion: """
-            Both files are Directus schema snapshots, JSON or YAML (chosen by content), as written by
-            GET /schema/snapshot or `directus schema snapshot`. The diff is exactly the one Directus 11.13-11.17
+            Both files are Directus schema snapshots, JSON or YAML (chosen by content), as written by \
+            GET /schema/snapshot or `directus schema snapshot`. The diff is exactly the one Directus 11.13-11.17 \
             computes on POST /schema/diff when CURRENT is the target instance's schema.
 
             Exit status: 0 no changes, 2 changes, 1 error (like `terraform plan -detailed-exitcode`).

@@ -7,7 +7,7 @@ struct DirectusPromoter: AsyncParsableCommand {
         commandName: "directus-promoter",
         abstract: "Carry Directus schema changes from development to staging and production, safely.",
         discussion: """
-            Exit status: 0 success (or no changes), 1 error, 2 changes found (diff), 3 something needs attention
+            Exit status: 0 success (or no changes), 1 error, 2 changes found (diff), 3 something needs attention \
             (status, poll), 75 another daemon holds the state directory, 78 a configuration error.
             """,
         version: "0.1.0",

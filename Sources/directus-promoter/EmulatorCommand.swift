@@ -9,9 +9,9 @@ struct EmulatorCommand: AsyncParsableCommand {
         commandName: "emulator",
         abstract: "Serve an emulated Directus instance (the schema API) for tests and rehearsals.",
         discussion: """
-            The emulator answers /schema/snapshot, /schema/diff, /schema/apply, /server/ping|health|info,
-            /auth/login and /auth/refresh as the chosen Directus version does (default 11.17.4), with Directus's
-            own diff, hash, validation messages and apply order. It prints its URL once it is ready, then serves
+            The emulator answers /schema/snapshot, /schema/diff, /schema/apply, /server/ping|health|info, \
+            /auth/login and /auth/refresh as the chosen Directus version does (default 11.17.4), with Directus's \
+            own diff, hash, validation messages and apply order. It prints its URL once it is ready, then serves \
             until interrupted.
 
             The schema starts as --snapshot (JSON or YAML) and follows that file: save it, and the emulator \
@@ -24,7 +24,8 @@ struct EmulatorCommand: AsyncParsableCommand {
             Rehearsing a promotion, in three terminals (docs/emulator.md has the whole walkthrough):
               1. directus-promoter emulator --port 8055 --snapshot dev.yaml
                  directus-promoter emulator --port 8056 --snapshot base.yaml
-                 directus-promoter emulator --port 8057 --snapshot base.yaml --rows articles=1200
+                 directus-promoter emulator --port 8057 --snapshot base.yaml \\
+                   --rows articles=1200
               2. directus-promoter run --config rehearsal.yaml
               3. edit dev.yaml and save; then directus-promoter status, show ID, approve ID
             """

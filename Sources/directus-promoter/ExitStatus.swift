@@ -21,6 +21,19 @@ enum ExitStatus {
     /// 78 (EX_CONFIG): the configuration is invalid, or a secret it names cannot be read.
     static let configuration = ExitCode(78)
 
+    /// Every status with its meaning, for the man page.
+    static let all: [(Int32, String)] = [
+        (0, "Success: in sync, no changes, the decision recorded."),
+        (1, "An error: an instance refused, an online check failed, a decision that would change nothing."),
+        (2, "Changes found (diff, plan)."),
+        (3, "Something needs a person (status, poll, drift list)."),
+        (65, "EX_DATAERR: the state database is damaged (run, poll, check-config --deep)."),
+        (73, "EX_CANTCREAT: the state directory cannot be created."),
+        (74, "EX_IOERR: the state directory, its lock or its database cannot be opened."),
+        (75, "EX_TEMPFAIL: another daemon holds the state directory."),
+        (78, "EX_CONFIG: the configuration is invalid, or a secret it names cannot be read."),
+    ]
+
     /// The status for a session that cannot start.
     static func of(_ refusal: DaemonSession.Refusal) -> ExitCode {
         switch refusal.kind {

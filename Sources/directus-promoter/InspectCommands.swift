@@ -12,9 +12,10 @@ struct PlanCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "plan",
         abstract: "Show what would be applied to an environment now, without recording anything.",
+        usage: "directus-promoter plan <environment> [--json] [options]",
         discussion: """
-            Takes the source's schema as it is now and asks the environment for the diff (POST /schema/diff, which
-            changes nothing), then prints the plan. Nothing is written to the state database.
+            Takes the source's schema as it is now and asks the environment for the diff (POST /schema/diff, which \
+            changes nothing), then prints the plan. Nothing is written to the state database. \
             Exit status: 0 nothing to apply, 2 changes, 1 error.
             """)
 
@@ -48,7 +49,9 @@ struct PlanCommand: AsyncParsableCommand {
 /// `directus-promoter snapshots`: the schemas seen on each environment.
 struct SnapshotsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "snapshots", abstract: "List the schema snapshots seen on each environment, newest first.")
+        commandName: "snapshots",
+        abstract: "List the schema snapshots seen on each environment, newest first.",
+        usage: "directus-promoter snapshots [--env <env>] [--limit <n>] [options]")
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var output: OutputOptions
@@ -84,8 +87,9 @@ struct SnapshotCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Print a stored snapshot, as Directus's own snapshot format (YAML or JSON).",
+            usage: "directus-promoter snapshot export <id> [--format yaml|json] [options]",
             discussion: """
-                ID is a snapshot hash or a unique prefix of one (see `snapshots`), or a revision (r3). The output
+                ID is a snapshot hash or a unique prefix of one (see `snapshots`), or a revision (r3). The output \
                 can be given to `directus schema apply` or to POST /schema/diff.
                 """)
 
@@ -124,11 +128,11 @@ struct CheckConfigCommand: AsyncParsableCommand {
         commandName: "check-config",
         abstract: "Validate the configuration; with --online, also reach every instance.",
         discussion: """
-            Offline: every problem with its file, line and column, and every secret it names (token and password
-            files and variables, webhook addresses and secrets) read, never printed (exit 78 on any problem). With
-            --online: reaches every instance, checks that the credentials are an admin's (the schema endpoints
-            need one), and that versions and vendors allow promotion along the pipeline (or that force is set).
-            With --deep: checks every page of the state database (PRAGMA integrity_check; exit 65 when damaged).
+            Offline: every problem with its file, line and column, and every secret it names (token and password \
+            files and variables, webhook addresses and secrets) read, never printed (exit 78 on any problem). With \
+            --online: reaches every instance, checks that the credentials are an admin's (the schema endpoints \
+            need one), and that versions and vendors allow promotion along the pipeline (or that force is set). \
+            With --deep: checks every page of the state database (PRAGMA integrity_check; exit 65 when damaged). \
             Exit status: 0 ok, 1 an online check failed, 65 the state database is damaged, 78 the file is invalid.
             """)
 
@@ -210,9 +214,10 @@ struct DriftCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "accept",
             abstract: "Adopt an environment's drifted schema as the schema it should have.",
+            usage: "directus-promoter drift accept <environment> [--comment <why>] [options]",
             discussion: """
-                The drift stops being reported, and later promotions are planned against the schema the environment
-                really has. The next promotion still brings the environment to the source's schema for everything
+                The drift stops being reported, and later promotions are planned against the schema the environment \
+                really has. The next promotion still brings the environment to the source's schema for everything \
                 the source defines, unless the drifted entities are listed under `ignore`.
                 """)
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PromotionDaemon
 
 /// `directus-promoter manual`: the man page, built from the same definitions as `--help`.
 struct ManualCommand: ParsableCommand {
@@ -40,8 +41,26 @@ struct ManualCommand: ParsableCommand {
             guard command.configuration.shouldDisplay else { continue }
             lines.append(".SS \(name)")
             lines.append(".nf")
-            lines.append(escape(DirectusPromoter.helpMessage(for: command, columns: 100)))
+            lines.append(escape(DirectusPromoter.helpMessage(for: command, columns: 80)))
             lines.append(".fi")
+        }
+        lines += [
+            ".SH CONFIGURATION",
+            escape(
+                "The configuration is a YAML file. Durations are written 90 (seconds), 500ms, 30s, 5m, 1h, 1h30m or 2d; "
+                    + "secrets are read from files or variables (the _file and _env keys), never required inline. "
+                    + "Every key, with its default:"),
+        ]
+        for key in ConfigurationKeys.all {
+            lines += [
+                ".TP",
+                "\\fB\(escape(key.path))\\fR" + (key.defaultValue.isEmpty ? "" : " (\(escape(key.defaultValue)))"),
+                escape(key.meaning),
+            ]
+        }
+        lines.append(".SH EXIT STATUS")
+        for (code, meaning) in ExitStatus.all {
+            lines += [".TP", "\(code)", escape(meaning)]
         }
         lines += [
             ".SH FILES",
@@ -54,7 +73,10 @@ struct ManualCommand: ParsableCommand {
             ".TP", "SIGHUP", "Reload the configuration; a bad one is refused and the running one kept.",
             ".TP", "SIGUSR1", "Run a tick now (the decision commands send it).",
             ".SH SEE ALSO",
-            "The documentation in docs/ of the source tree: configuration.md, operations.md, state-machine.md.",
+            escape(
+                "directus-promoter COMMAND --help; /usr/share/doc/directus-promoter/ (README.md and "
+                    + "config.yaml.example, a commented configuration); the project's docs/ directory "
+                    + "(configuration.md, operations.md, state-machine.md)."),
         ]
         return lines.joined(separator: "\n")
     }

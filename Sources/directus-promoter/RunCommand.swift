@@ -14,11 +14,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Run the daemon: poll, detect, promote, until stopped.",
         discussion: """
-            Polls the source on the configured schedule, records each new schema as a revision, and carries it to
-            each target in turn through the promotion state machine. SIGTERM or SIGINT stops it after the step in
-            progress (an apply already sent is waited for); SIGHUP reloads the configuration (a bad one is refused
-            and the running one kept); SIGUSR1 runs a tick now (approve and the other decision commands send it).
-            Under systemd (Type=notify) it reports READY=1, a STATUS= line after each tick, and WATCHDOG=1 when
+            Polls the source on the configured schedule, records each new schema as a revision, and carries it to \
+            each target in turn through the promotion state machine. SIGTERM or SIGINT stops it after the step in \
+            progress (an apply already sent is waited for); SIGHUP reloads the configuration (a bad one is refused \
+            and the running one kept); SIGUSR1 runs a tick now (approve and the other decision commands send it). \
+            Under systemd (Type=notify) it reports READY=1, a STATUS= line after each tick, and WATCHDOG=1 when \
             WatchdogSec= is set. One daemon per state directory: a second one exits with status 75.
             """)
 
@@ -53,10 +53,11 @@ struct PollCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poll",
         abstract: "Run one tick in the foreground and exit (for cron, and for debugging).",
+        usage: "directus-promoter poll [--json] [--log-format text|json] [options]",
         discussion: """
-            Does what one tick of the daemon does: polls the source, records a new revision, takes the decisions
-            people recorded, and carries every promotion as far as it can go. Takes the state directory's lock, so
-            it refuses to run beside a running daemon (exit status 75). Exit status: 0 all in sync, 3 something
+            Does what one tick of the daemon does: polls the source, records a new revision, takes the decisions \
+            people recorded, and carries every promotion as far as it can go. Takes the state directory's lock, so \
+            it refuses to run beside a running daemon (exit status 75). Exit status: 0 all in sync, 3 something \
             needs attention, 1 error.
             """)
 

@@ -10,6 +10,7 @@ struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show each environment, the promotions in flight and the latest promotions.",
+        usage: "directus-promoter status [--json] [--env <env>] [--history <n>] [options]",
         discussion: "Exit status: 0 all in sync, 3 something needs attention (approval, failure, drift, down), 1 error."
     )
 
@@ -45,7 +46,8 @@ struct StatusCommand: ParsableCommand {
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "List promotions, newest first, with state, timings and who approved them.")
+        abstract: "List promotions, newest first, with state, timings and who approved them.",
+        usage: "directus-promoter history [--env <env>] [--since <when>] [options]")
 
     @OptionGroup var options: ConfigOptions
     @OptionGroup var output: OutputOptions
@@ -149,7 +151,9 @@ struct DecisionArguments: ParsableArguments {
 
 struct ApproveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "approve", abstract: "Approve a promotion that waits for approval.")
+        commandName: "approve",
+        abstract: "Approve a promotion that waits for approval.",
+        usage: "directus-promoter approve <id> [--allow-destructive] [options]")
     @OptionGroup var decision: DecisionArguments
     @Flag(help: "Also approve what the plan deletes (needed where the destructive policy is approve).")
     var allowDestructive = false
@@ -214,11 +218,12 @@ struct RollbackCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollback",
         abstract: "Plan putting an environment's schema back to what it was before a promotion.",
+        usage: "directus-promoter rollback <environment> [--to <id>] [options]",
         discussion: """
-            Plans a promotion of the pre-apply snapshot stored for PROMOTION (default: the latest promotion that
-            changed ENV) back to ENV, through ENV's approvals and policies like any other promotion. It restores
-            the schema, not data: a column or collection dropped since then comes back empty, and one added since
-            then is dropped with its data (so it is a destructive plan). The next revision from the source brings
+            Plans a promotion of the pre-apply snapshot stored for PROMOTION (default: the latest promotion that \
+            changed ENV) back to ENV, through ENV's approvals and policies like any other promotion. It restores \
+            the schema, not data: a column or collection dropped since then comes back empty, and one added since \
+            then is dropped with its data (so it is a destructive plan). The next revision from the source brings \
             the environment forward again.
             """)
 

@@ -86,6 +86,7 @@ struct HardeningProcessTests {
                 try await withEmulator(production) { productionURL in
                     let config = """
                         poll: {interval: 200ms, jitter: 0}
+                        drift: {interval: 200ms}
                         state_directory: \(directory)/state
                         timeouts: {request: 60s, tick: 120s}
                         environments:

@@ -118,6 +118,91 @@ struct SystemdTests {
         #expect(manager.fileExists(atPath: config), "the configuration is kept")
     }
 
+    @Test(
+        "make deb packages what was built: files, modes, conffiles, control, maintainer scripts, a unit that verifies")
+    func debianPackage() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("deb-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let make = try await Self.tool(
+            "/usr/bin/make",
+            ["deb", "BINARY=\(Binary.executable.path)", "DEBDIR=\(directory.path)", "DEBCOMPRESS=gzip"],
+            directory: Self.repository)
+        #expect(make.status == 0, "\(make.output.suffix(2000))")
+        let packages = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.hasSuffix(".deb")
+        }
+        let package = directory.appendingPathComponent(try #require(packages.first)).path
+        #expect(packages.first?.hasPrefix("directus-promoter_0.1.0_") == true)
+
+        let fields = try await Self.tool("/usr/bin/dpkg-deb", ["-f", package])
+        #expect(fields.output.contains("Package: directus-promoter"))
+        #expect(fields.output.contains("Depends: libc6"))
+        #expect(fields.output.contains("libsqlite3-0") && fields.output.contains("libzstd1"))
+        #expect(
+            !["@VERSION@", "@ARCH@", "@DEPENDS@", "@SIZE@"].contains { fields.output.contains($0) },
+            "every placeholder filled: \(fields.output)")
+        let listing = try await Self.tool("/usr/bin/dpkg-deb", ["-c", package])
+        func entry(_ path: String) -> String? {
+            listing.output.split(separator: "\n").first { $0.hasSuffix(" ." + path) }.map(String.init)
+        }
+        #expect(entry("/usr/bin/directus-promoter")?.hasPrefix("-rwxr-xr-x root/root") == true)
+        #expect(entry("/etc/directus-promoter/config.yaml")?.hasPrefix("-rw-r--r-- root/root") == true)
+        #expect(entry("/etc/directus-promoter/credentials/")?.hasPrefix("drwx------ root/root") == true)
+        #expect(entry("/lib/systemd/system/directus-promoter.service")?.hasPrefix("-rw-r--r--") == true)
+        for path in [
+            "/usr/share/man/man1/directus-promoter.1.gz", "/usr/share/bash-completion/completions/directus-promoter",
+            "/usr/share/zsh/site-functions/_directus-promoter",
+            "/usr/share/fish/vendor_completions.d/directus-promoter.fish",
+            "/usr/share/doc/directus-promoter/config.yaml.example",
+        ] {
+            #expect(entry(path) != nil, "\(path)")
+        }
+
+        // Unpacked into a scratch root: the conffile, the scripts, the unit.
+        let root = directory.appendingPathComponent("root").path
+        #expect(try await Self.tool("/usr/bin/dpkg-deb", ["-x", package, root]).status == 0)
+        let control = directory.appendingPathComponent("control").path
+        #expect(try await Self.tool("/usr/bin/dpkg-deb", ["-e", package, control]).status == 0)
+        #expect(
+            try String(contentsOfFile: control + "/conffiles", encoding: .utf8)
+                == "/etc/directus-promoter/config.yaml\n")
+        for script in ["postinst", "prerm", "postrm"] {
+            let path = control + "/" + script
+            #expect(FileManager.default.isExecutableFile(atPath: path), "\(script)")
+            #expect(try await Self.tool("/bin/sh", ["-n", path]).status == 0, "\(script) parses")
+        }
+        let unit = try String(contentsOfFile: root + "/lib/systemd/system/directus-promoter.service", encoding: .utf8)
+        #expect(
+            unit.contains("\nExecStart=/usr/bin/directus-promoter run --config /etc/directus-promoter/config.yaml\n"))
+        #expect(unit.contains("\nDynamicUser=yes\n") && unit.contains("\nStateDirectory=directus-promoter\n"))
+        // Verified as installed, its binary the one unpacked.
+        let verifiable = directory.appendingPathComponent("directus-promoter.service")
+        try unit.replacingOccurrences(
+            of: "ExecStart=/usr/bin/directus-promoter ", with: "ExecStart=\(root)/usr/bin/directus-promoter "
+        ).write(to: verifiable, atomically: true, encoding: .utf8)
+        let verify = try await Self.tool("/usr/bin/systemd-analyze", ["verify", "--man=no", verifiable.path])
+        #expect(verify.status == 0 && verify.output.isEmpty, "\(verify.output)")
+        // The packaged configuration is valid as shipped, and the packaged binary says so.
+        let check = try await Self.tool(
+            root + "/usr/bin/directus-promoter",
+            ["check-config", "--config", root + "/etc/directus-promoter/config.yaml"])
+        #expect(check.output.contains("ok") || check.output.contains("cannot read the secret"), "\(check.output)")
+        if FileManager.default.isExecutableFile(atPath: "/usr/bin/lintian") {
+            let lintian = try await Self.tool("/usr/bin/lintian", ["--no-tag-display-limit", package])
+            #expect(!lintian.output.split(separator: "\n").contains { $0.hasPrefix("E:") }, "\(lintian.output)")
+        }
+    }
+
+    @Test("make install never builds: without a built binary it says what to run")
+    func installNeverBuilds() async throws {
+        let install = try await Self.tool(
+            "/usr/bin/make", ["install", "DESTDIR=/nonexistent-destdir", "BINARY=/nonexistent/directus-promoter"],
+            directory: Self.repository)
+        #expect(install.status != 0)
+        #expect(install.output.contains("is not built: run 'make' (as yourself, not root), then 'sudo make install'"))
+    }
+
     @Test("the binary run as the unit runs it: credentials from $CREDENTIALS_DIRECTORY, READY, reload, stop")
     func runsAsTheUnitDoes() async throws {
         try await withDaemonHarness { h in

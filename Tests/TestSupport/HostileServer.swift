@@ -181,7 +181,7 @@ public final class HostileServer: Sendable {
                 }
             case .endless(let framing)?:
                 responder.head(status: 200, framing: framing)
-                let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 64 << 10)
+                let chunk = [UInt8](repeating: UInt8(ascii: " "), count: 1 << 20)
                 while responder.isOpen {
                     await responder.bodyFlushed(chunk, framing: framing)
                 }
