@@ -28,13 +28,20 @@ public enum DirectusValidation {
         /// The exact version string the server reports (compared as a string with uploads).
         public var version: String
         public var vendor: String
+        /// The release whose schema code runs, when it is not the reported one (the conformance cases ask what an
+        /// older phase answers under the same version label).
+        public var behaviour: DirectusVersion?
 
-        public init(version: String, vendor: String) {
+        public init(version: String, vendor: String, behaviour: DirectusVersion? = nil) {
             self.version = version
             self.vendor = vendor
+            self.behaviour = behaviour
         }
 
-        var parsedVersion: DirectusVersion { DirectusVersion(version) ?? DirectusVersion(11, 17, 4) }
+        /// The release whose rules apply.
+        public var parsedVersion: DirectusVersion {
+            behaviour ?? DirectusVersion(version) ?? DirectusVersion(11, 17, 4)
+        }
     }
 
     // MARK: Diff
@@ -42,7 +49,7 @@ public enum DirectusValidation {
     static func snapshotSchema(for server: Server) -> JoiSchema {
         let version = server.parsedVersion
         var keys: [JoiKey] = [
-            JoiKey("version", .number(valid: version.honoursForceValue ? [1, 2] : [1]), required: true),
+            JoiKey("version", .number(valid: version.supportsPartialSnapshots ? [1, 2] : [1]), required: true),
             JoiKey("directus", .string(), required: true),
             JoiKey("vendor", .string(valid: vendors)),
             JoiKey(
@@ -147,7 +154,9 @@ public enum DirectusValidation {
     }
 
     /// `validateApplyDiff`: the Joi shape check; an empty diff does nothing; a matching hash (or `force`) applies;
-    /// otherwise the first conflict is reported, and failing that, the stale-hash message.
+    /// otherwise the first conflict is reported, and failing that, the stale-hash message. A conflict is an entry
+    /// whose first record creates an entity that exists or deletes one that does not: any first `N`/`D` up to 12.3,
+    /// a root-level one only from 12.4 (#27880).
     public static func validateApply(
         _ body: JSONValue, current: Snapshot, currentHash: String, server: Server, force: Bool
     ) throws(InvalidPayload) -> ApplyDecision {
@@ -163,6 +172,11 @@ public enum DirectusValidation {
         if diff.isEmpty { return .nothing }
         if body["hash"]?.stringValue == currentHash || force { return .apply(diff) }
 
+        let atRootOnly = server.parsedVersion.judgesEntitiesAtRoot
+        func action(_ entry: SnapshotDiff.Entry) -> DiffRecord.Kind? {
+            guard let first = entry.diff.first, first.kind == .new || first.kind == .deleted else { return nil }
+            return atRootOnly && !first.isRoot ? nil : first.kind
+        }
         func exists(_ list: [JSONValue], _ entry: SnapshotDiff.Entry, byField: Bool) -> Bool {
             list.contains {
                 jsStrictEquals($0["collection"], entry.collection)
@@ -174,7 +188,7 @@ public enum DirectusValidation {
         }
         for entry in diff.collections {
             let name = "collection \"\(entry.collectionName)\""
-            switch entry.firstKind {
+            switch action(entry) {
             case .new? where exists(current.collections, entry, byField: false):
                 throw conflict("create", "\(name) but it already exists")
             case .deleted? where !exists(current.collections, entry, byField: false):
@@ -184,7 +198,7 @@ public enum DirectusValidation {
         }
         for entry in diff.fields {
             let name = "field \"\(entry.collectionName).\(entry.fieldName)\""
-            switch entry.firstKind {
+            switch action(entry) {
             case .new? where exists(current.fields, entry, byField: true):
                 throw conflict("create", "\(name) but it already exists")
             case .deleted? where !exists(current.fields, entry, byField: true):
@@ -214,7 +228,7 @@ public enum DirectusValidation {
                 name += "-> \(related.stringValue ?? related.jsonString)"
             }
             name += "\""
-            switch entry.firstKind {
+            switch action(entry) {
             case .new? where exists(current.relations, entry, byField: true):
                 throw conflict("create", "\(name) but it already exists")
             case .deleted? where !exists(current.relations, entry, byField: true):

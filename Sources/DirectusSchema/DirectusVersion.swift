@@ -64,12 +64,59 @@ extension DirectusVersion {
     public var hasSystemFields: Bool { self >= DirectusVersion(11, 13, 0) }
     /// 11.17.4: `POST /schema/apply?force` bypasses the hash check.
     public var supportsApplyForce: Bool { self >= DirectusVersion(11, 17, 4) }
-    /// 12.2.0: `?force` honours its value (`queryFlag`); before, its mere presence forces.
+    /// 12.2.0: `?force` honours its value (`queryFlag`) on `/schema/diff` and `/schema/apply`; before, its mere
+    /// presence forced a diff and a bare `?force` did not force an apply.
     public var honoursForceValue: Bool { self >= DirectusVersion(12, 2, 0) }
+    /// 12.2.0: partial snapshots (`version: 2`, `includeCollections`/`excludeCollections`), read and written.
+    public var supportsPartialSnapshots: Bool { self >= DirectusVersion(12, 2, 0) }
+    /// 12.2.0: `POST /schema/diff?mode=mirror|merge`.
+    public var supportsDiffMode: Bool { self >= DirectusVersion(12, 2, 0) }
+    /// 12.2.0: a multipart upload of `IMPORT_MAX_FILE_SIZE` bytes or more is refused with 413; the admin check runs
+    /// before the body is read; the first file only is read, as JSON or YAML by its type.
+    public var capsMultipartUploads: Bool { self >= DirectusVersion(12, 2, 0) }
+    /// 12.4 (PR #27880, first release not determined; SPEC-12 section 7): apply judges creation and deletion on a
+    /// root-level `N`/`D` only, in its conflict checks and its plan.
+    public var judgesEntitiesAtRoot: Bool { self >= DirectusVersion(12, 4, 0) }
     /// 10.1.0: multipart file upload for diff and apply.
     public var supportsMultipartUpload: Bool { self >= DirectusVersion(10, 1, 0) }
     /// 11.10.0: tables and columns without Directus metadata are left out of snapshots.
     public var excludesDatabaseOnlyEntities: Bool { self >= DirectusVersion(11, 10, 0) }
+}
+
+// MARK: - Phases of the schema API
+
+/// The stretches of Directus releases whose schema API behaves alike (SPEC-12 section 1). Within one phase only the
+/// 11.x feature flags above differ (`systemFields` from 11.13, apply `force` from 11.17.4).
+public enum DirectusPhase: String, Sendable, CaseIterable, Comparable {
+    /// 11.x to 12.1: the 11.17.4 schema code.
+    case v11 = "11.x-12.1"
+    /// 12.2 and 12.3: partial snapshots, diff modes, `queryFlag` force, the upload cap.
+    case v12_2 = "12.2-12.3"
+    /// 12.4 and later: as 12.2, with entities created and deleted only by root-level records (#27880).
+    case v12_4 = "12.4+"
+
+    public init(_ version: DirectusVersion) {
+        if version.judgesEntitiesAtRoot {
+            self = .v12_4
+        } else if version.supportsPartialSnapshots {
+            self = .v12_2
+        } else {
+            self = .v11
+        }
+    }
+
+    /// A release of the phase, standing for it (the emulator's default and the tests').
+    public var representative: DirectusVersion {
+        switch self {
+        case .v11: DirectusVersion(11, 17, 4)
+        case .v12_2: DirectusVersion(12, 3, 0)
+        case .v12_4: DirectusVersion(12, 6, 0)
+        }
+    }
+
+    public static func < (lhs: DirectusPhase, rhs: DirectusPhase) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
 }
 
 // MARK: - The `directus:` label of a snapshot

@@ -12,17 +12,39 @@ import Synchronization
 /// - systemFields: a current entry missing from `after` is compared with an inverted copy (`is_indexed`
 ///   true → false); an `after` entry absent from current counts only when indexed.
 /// - Fields and relations of a collection whose first record is `D` are left out.
+///
+/// Directus 12.2 adds (SPEC-12 section 3):
+/// - a partial upload (`version` the number 2) limits the diff to the collections the upload names, before the
+///   step above;
+/// - `mode: merge` leaves out every entry whose first record is a root `D` (a whole entity deleted), also before
+///   that step: the fields and relations of a collection the upload lacks stay in a merge diff.
 public enum SnapshotDiffer {
     /// The diff turning `current` (the receiving instance) into `after` (the uploaded snapshot).
-    /// - Parameter parallel: large field lists are diffed on all cores (the result is the same); false keeps
-    ///   everything on the calling thread.
-    public static func diff(current: Snapshot, after: Snapshot, parallel: Bool = true) -> SnapshotDiff {
+    /// - Parameters:
+    ///   - mode: `mirror` (11.x, the default) or 12.2's `merge`.
+    ///   - parallel: large field lists are diffed on all cores (the result is the same); false keeps everything on
+    ///     the calling thread.
+    public static func diff(
+        current: Snapshot, after: Snapshot, mode: DiffMode = .mirror, parallel: Bool = true
+    ) -> SnapshotDiff {
         var result = SnapshotDiff()
         result.collections = diffCollections(current.collections, after.collections)
         result.fields = diffFields(current.fields, after.fields, parallel: parallel)
         result.systemFields = diffSystemFields(current.systemFields, after.systemFields)
         result.relations = diffRelations(current.relations, after.relations)
 
+        if PartialSnapshot.isPartial(after) {
+            limitToPartial(&result, after: after)
+        }
+        if mode == .merge {
+            let deletesEntity = { (entry: SnapshotDiff.Entry) in
+                entry.diff.first.map { $0.kind == .deleted && $0.isRoot } ?? false
+            }
+            result.collections.removeAll(where: deletesEntity)
+            result.fields.removeAll(where: deletesEntity)
+            result.systemFields.removeAll(where: deletesEntity)
+            result.relations.removeAll(where: deletesEntity)
+        }
         let deleted = result.collections.filter { $0.firstKind == .deleted }.map(\.collection)
         if !deleted.isEmpty {
             let isDeleted = { (entry: SnapshotDiff.Entry) in deleted.contains { jsStrictEquals($0, entry.collection) } }
@@ -30,6 +52,21 @@ public enum SnapshotDiffer {
             result.relations.removeAll(where: isDeleted)
         }
         return result
+    }
+
+    /// `get-snapshot-diff.ts` for a partial upload: collections, fields and relations only of the collections its
+    /// collections, fields or relations name; systemFields only of those its systemFields name.
+    private static func limitToPartial(_ result: inout SnapshotDiff, after: Snapshot) {
+        let named = Set(
+            (after.collections + after.fields + after.relations).compactMap { IdentityIndex.Atom($0["collection"]) })
+        let namedSystem = Set(after.systemFields.compactMap { IdentityIndex.Atom($0["collection"]) })
+        func keep(_ names: Set<IdentityIndex.Atom>) -> (SnapshotDiff.Entry) -> Bool {
+            { entry in IdentityIndex.Atom(entry.collection).map(names.contains) ?? false }
+        }
+        result.collections = result.collections.filter(keep(named))
+        result.fields = result.fields.filter(keep(named))
+        result.relations = result.relations.filter(keep(named))
+        result.systemFields = result.systemFields.filter(keep(namedSystem))
     }
 
     // MARK: Collections
@@ -179,6 +216,14 @@ public enum SnapshotDiffer {
         }
         return entries
     }
+}
+
+/// How `POST /schema/diff` treats what the upload lacks (12.2+ `?mode=`).
+public enum DiffMode: String, Sendable, Hashable, CaseIterable {
+    /// Make the target equal to the upload: whatever it lacks is deleted (11.x, and the 12.x default).
+    case mirror
+    /// Add and change, never delete a whole collection, field, system field or relation; property removals stay.
+    case merge
 }
 
 /// The first position of each identity in a list, matched as Directus's `find` with `===` matches.
