@@ -59,7 +59,7 @@ public final class PromotionLoop: Service, Sendable {
             configuration, store: store, httpClient: httpClient, logger: logger, now: now, metrics: shared.metrics)
         let (wakes, wake) = AsyncStream.makeStream(of: Wake.self, bufferingPolicy: .bufferingNewest(8))
         let ticking = CurrentTick()
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Void.self) { group in
             if trapsSignals {
                 let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
                 group.addTask {

@@ -40,7 +40,10 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable, Codable {
 
 extension PromotionRecord: FetchableRecord, TableRecord {
     public static let databaseTableName = "promotion"
-    public static let databaseDateDecodingStrategy = DatabaseDateDecodingStrategy.timeIntervalSince1970
+    /// Times are stored as seconds since 1970.
+    public static func databaseDateDecodingStrategy(for column: String) -> DatabaseDateDecodingStrategy {
+        .timeIntervalSince1970
+    }
 }
 
 /// One entry of the audit log.
