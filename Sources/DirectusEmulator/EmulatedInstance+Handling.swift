@@ -95,7 +95,9 @@ extension EmulatedInstance {
 
     /// body-parser's JSON reading (`MAX_PAYLOAD_SIZE`, strict): failures are 400 INVALID_PAYLOAD.
     private func parseJSONBody(_ body: [UInt8]) throws -> JSONValue {
-        if body.count > configuration.maxPayloadSize {
+        if configuration.uploadLimits.outcome(transport: .json, bytes: body.count, version: parsedVersion)
+            == .payloadTooLarge
+        {
             throw DirectusErrorResponse.invalidPayload("request entity too large")
         }
         do {
@@ -230,7 +232,20 @@ extension EmulatedInstance {
     private func exportSnapshot(_ request: EmulatorRequest, _ accountability: Accountability) throws -> EmulatorResponse
     {
         try requireAdmin(accountability)
-        let snapshot = currentSnapshot
+        var snapshot = currentSnapshot
+        if parsedVersion.supportsPartialSnapshots {
+            let include = request.queryValues("includeCollections")
+            let exclude = request.queryValues("excludeCollections")
+            do {
+                let scope = try SnapshotScope(
+                    includeCollections: include.isEmpty ? nil : include,
+                    excludeCollections: exclude.isEmpty ? nil : exclude)
+                if scope.isPartial { snapshot = PartialSnapshot.of(snapshot, scope: scope) }
+            } catch {
+                // zod-validation-error's rendering of the refinement (its exact text is not pinned).
+                throw DirectusErrorResponse.invalidPayload("Validation error: \(error.description)")
+            }
+        }
         guard let export = request.queryValue("export") else { return .data(snapshot.json) }
         let stamp = Self.exportTimestamp(now())
         switch export {
@@ -273,7 +288,8 @@ extension EmulatedInstance {
         return "\(c.year ?? 1970)\(two(c.month))\(two(c.day))-\(c.hour ?? 0)\(two(c.minute))\(two(c.second))"
     }
 
-    /// `schemaMultipartHandler`: the snapshot or diff from a JSON body or the first uploaded file.
+    /// The snapshot or diff a request uploads: a JSON body or the first uploaded file, read as the version reads
+    /// it (11.x `schemaMultipartHandler`; 12.2+ `readFileUploadBody` with its `IMPORT_MAX_FILE_SIZE` cap).
     private func uploadedValue(_ request: EmulatorRequest, _ jsonBody: JSONValue?) throws -> JSONValue {
         switch request.mediaType {
         case "application/json":
@@ -282,32 +298,64 @@ extension EmulatedInstance {
             }
             return jsonBody
         case "multipart/form-data":
-            if parsedVersion.honoursForceValue && request.body.count > configuration.maxUploadSize {
-                throw DirectusErrorResponse.contentTooLarge
-            }
-            guard let form = MultipartForm(contentType: request.header("content-type") ?? "", body: request.body) else {
-                throw DirectusErrorResponse.invalidPayload("No file was included in the body")
-            }
-            let files = form.files
-            guard let file = files.first else {
-                throw DirectusErrorResponse.invalidPayload("No file was included in the body")
-            }
-            if files.count > 1 {
-                throw DirectusErrorResponse.invalidPayload("More than one file was included in the body")
-            }
-            if file.contentType?.lowercased().hasPrefix("application/json") == true {
-                guard let value = try? JSONParser.parse(file.body) else {
-                    throw DirectusErrorResponse.invalidPayload("The provided JSON is invalid")
-                }
-                return value
-            }
-            guard let text = String(validating: file.body, as: UTF8.self), let value = try? YAMLReader.read(text) else {
-                throw DirectusErrorResponse.invalidPayload("The provided YAML is invalid")
-            }
-            return value
+            return parsedVersion.capsMultipartUploads ? try uploadedFile(request) : try uploadedFileBefore12_2(request)
         default:
             throw DirectusErrorResponse.unsupportedMediaType(request.header("content-type"))
         }
+    }
+
+    /// 11.x: every file part is read; one file exactly, JSON by its type, YAML otherwise.
+    private func uploadedFileBefore12_2(_ request: EmulatorRequest) throws -> JSONValue {
+        guard let form = MultipartForm(contentType: request.header("content-type") ?? "", body: request.body) else {
+            throw DirectusErrorResponse.invalidPayload("No file was included in the body")
+        }
+        let files = form.files
+        guard let file = files.first else {
+            throw DirectusErrorResponse.invalidPayload("No file was included in the body")
+        }
+        if files.count > 1 {
+            throw DirectusErrorResponse.invalidPayload("More than one file was included in the body")
+        }
+        if file.contentType?.lowercased().hasPrefix("application/json") == true {
+            guard let value = try? JSONParser.parse(file.body) else {
+                throw DirectusErrorResponse.invalidPayload("The provided JSON is invalid")
+            }
+            return value
+        }
+        guard let text = String(validating: file.body, as: UTF8.self), let value = try? YAMLReader.read(text) else {
+            throw DirectusErrorResponse.invalidPayload("The provided YAML is invalid")
+        }
+        return value
+    }
+
+    /// 12.2+: busboy with `files: 1` (the first file only) and `fileSize: IMPORT_MAX_FILE_SIZE` (a file that
+    /// reaches it is 413); JSON when its type is `application/json`, YAML otherwise.
+    private func uploadedFile(_ request: EmulatorRequest) throws -> JSONValue {
+        guard let form = MultipartForm(contentType: request.header("content-type") ?? "", body: request.body),
+            let file = form.files.first
+        else {
+            throw DirectusErrorResponse.invalidPayload("No file was included in the request")
+        }
+        if configuration.uploadLimits.outcome(transport: .multipart, bytes: file.body.count, version: parsedVersion)
+            == .contentTooLarge
+        {
+            throw DirectusErrorResponse.contentTooLarge
+        }
+        let isJSON =
+            file.contentType?.split(separator: ";").first.map { $0.trimmed(" ").lowercased() } == "application/json"
+        let value: JSONValue?
+        if isJSON {
+            value = try? JSONParser.parse(file.body)
+        } else {
+            value = String(validating: file.body, as: UTF8.self).flatMap { try? YAMLReader.read($0) }
+        }
+        guard let value else {
+            throw DirectusErrorResponse.invalidPayload("Uploaded file is not valid \(isJSON ? "JSON" : "YAML")")
+        }
+        if value == .null {
+            throw DirectusErrorResponse.invalidPayload("No file was included in the request")
+        }
+        return value
     }
 
     static func isEmptyContainer(_ value: JSONValue) -> Bool {
@@ -318,32 +366,31 @@ extension EmulatedInstance {
         }
     }
 
-    /// `?force` on /schema/diff: its presence before 12.2, its value (`''`, `true`, `1`) from 12.2.
-    private func diffForce(_ request: EmulatorRequest) -> Bool {
-        guard let value = request.queryValue("force") else { return false }
-        return parsedVersion.honoursForceValue ? ["", "true", "1"].contains(value) : true
-    }
-
-    /// `?force` on /schema/apply: none before 11.17.4, `true`/`1` up to 12.2, then as on diff.
-    private func applyForce(_ request: EmulatorRequest) -> Bool {
-        guard parsedVersion.supportsApplyForce, let value = request.queryValue("force") else { return false }
-        return parsedVersion.honoursForceValue ? ["", "true", "1"].contains(value) : ["true", "1"].contains(value)
-    }
-
     private func diff(
         _ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability
     ) throws
         -> EmulatorResponse
     {
+        // 12.2+ checks the caller before reading the body; 11.x reads it first.
+        if parsedVersion.capsMultipartUploads { try requireAdmin(accountability) }
         let upload = try uploadedValue(request, jsonBody)
         try requireAdmin(accountability)
+        let mode: DiffMode
+        do {
+            mode = try SchemaQuery.diffMode(request.queryValue("mode"), version: parsedVersion)
+        } catch {
+            throw DirectusErrorResponse.invalidPayload(error.reason)
+        }
         let current = currentSnapshot
         do {
-            try DirectusValidation.validateSnapshot(upload, server: server, force: diffForce(request))
+            try DirectusValidation.validateSnapshot(
+                upload, server: server,
+                force: SchemaQuery.diffForce(request.queryValue("force"), version: parsedVersion))
         } catch {
             throw DirectusErrorResponse.invalidPayload(error)
         }
-        let diff = SnapshotDiffer.diff(current: current, after: Snapshot(root: upload.objectValue ?? JSONObject()))
+        let diff = SnapshotDiffer.diff(
+            current: current, after: Snapshot(root: upload.objectValue ?? JSONObject()), mode: mode)
         if diff.isEmpty { return .noContent }
         return .data([
             "hash": .string(hash(of: current)),
@@ -354,6 +401,7 @@ extension EmulatedInstance {
     private func apply(
         _ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability, partial: Bool
     ) throws -> EmulatorResponse {
+        if parsedVersion.capsMultipartUploads { try requireAdmin(accountability) }
         let body = try uploadedValue(request, jsonBody)
         try requireAdmin(accountability)
         let current = currentSnapshot
@@ -361,14 +409,13 @@ extension EmulatedInstance {
         do {
             decision = try DirectusValidation.validateApply(
                 body, current: current, currentHash: hash(of: current), server: server,
-                force: applyForce(request))
+                force: SchemaQuery.applyForce(request.queryValue("force"), version: parsedVersion))
         } catch {
             throw DirectusErrorResponse.invalidPayload(error)
         }
         guard case .apply(let diff) = decision else { return .noContent }
-        let options = SnapshotApplier.Options(
-            vendor: configuration.vendor, excludesDatabaseOnlyEntities: parsedVersion.excludesDatabaseOnlyEntities,
-            skipsRefusedOperations: configuration.replaysRecordedCases)
+        var options = SnapshotApplier.Options(version: parsedVersion, vendor: configuration.vendor)
+        options.skipsRefusedOperations = configuration.replaysRecordedCases
         if partial {
             let firstHalf = Self.firstHalf(of: diff)
             if let result = try? SnapshotApplier.apply(firstHalf, to: current, options: options) {

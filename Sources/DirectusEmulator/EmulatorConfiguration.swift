@@ -18,7 +18,8 @@ public struct EmulatorConfiguration: Sendable {
         }
     }
 
-    /// The version the server reports and checks uploads against (default 11.17.4).
+    /// The version the server reports and checks uploads against (default 11.17.4); the schema API behaves as
+    /// that release's phase does (`DirectusPhase`).
     public var version: String
     /// The database vendor (`postgres`, `mysql`, `sqlite`, …).
     public var vendor: String
@@ -29,8 +30,9 @@ public struct EmulatorConfiguration: Sendable {
     public var refreshTokenTTL: Duration
     /// `MAX_PAYLOAD_SIZE` for JSON bodies (Directus's default: 1 MB).
     public var maxPayloadSize: Int
-    /// The largest upload accepted at all (multipart); 12.2's `IMPORT_MAX_FILE_SIZE` is 50 MB.
-    public var maxUploadSize: Int
+    /// `IMPORT_MAX_FILE_SIZE` (12.2+): a multipart file of this many bytes or more is refused with 413 (Directus's
+    /// default: 50 MB). Earlier versions have no cap.
+    public var importMaxFileSize: Int
     /// `LOGIN_STALL_TIME`: logins answer no sooner than this (Directus's default: 500 ms).
     public var loginStall: Duration
     /// `PUBLIC_URL`, reported as `serviceId` by the health check.
@@ -51,7 +53,8 @@ public struct EmulatorConfiguration: Sendable {
     public init(
         version: String = "11.17.4", vendor: String = "postgres", users: [User] = [],
         accessTokenTTL: Duration = .seconds(900),
-        refreshTokenTTL: Duration = .seconds(604_800), maxPayloadSize: Int = 1_048_576, maxUploadSize: Int = 52_428_800,
+        refreshTokenTTL: Duration = .seconds(604_800), maxPayloadSize: Int = 1_048_576,
+        importMaxFileSize: Int = 52_428_800,
         loginStall: Duration = .zero, publicURL: String = "/", projectName: String = "Directus",
         rowCounts: [String: Int] = [:], secret: String = "emulator-secret"
     ) {
@@ -61,7 +64,7 @@ public struct EmulatorConfiguration: Sendable {
         self.accessTokenTTL = accessTokenTTL
         self.refreshTokenTTL = refreshTokenTTL
         self.maxPayloadSize = maxPayloadSize
-        self.maxUploadSize = maxUploadSize
+        self.importMaxFileSize = importMaxFileSize
         self.loginStall = loginStall
         self.publicURL = publicURL
         self.projectName = projectName
@@ -78,6 +81,10 @@ public struct EmulatorConfiguration: Sendable {
         EmulatorConfiguration(
             version: version, vendor: vendor,
             users: [User(email: "admin@example.com", password: "password", admin: true, staticToken: token)])
+    }
+
+    var uploadLimits: UploadLimits {
+        UploadLimits(maxPayloadSize: maxPayloadSize, importMaxFileSize: importMaxFileSize)
     }
 
     var parsedVersion: DirectusVersion { DirectusVersion(version) ?? DirectusVersion(11, 17, 4) }

@@ -27,6 +27,11 @@ public struct EmulatorRequest: Sendable {
         query.first { $0.name == name }?.value
     }
 
+    /// Every value of a repeated parameter, in order.
+    public func queryValues(_ name: String) -> [String] {
+        query.filter { $0.name == name }.map(\.value)
+    }
+
     public func hasQuery(_ name: String) -> Bool {
         query.contains { $0.name == name }
     }

@@ -1,7 +1,8 @@
-/// What Directus 11.13–11.17's apply does *not* do as the diff says.
+/// What Directus's apply does *not* do as the diff says.
 ///
-/// Directus decides what to do with an entity from its first record only. These cases follow from that and
-/// from its apply order; each is a warning worth showing before an apply, and some destroy data.
+/// Up to 12.3 Directus decides what to do with an entity from its first record's kind only; from 12.4 (#27880)
+/// from a root-level first record, so a nested first `N` or `D` is an update there. These cases follow from that
+/// and from its apply order; each is a warning worth showing before an apply, and some destroy data.
 public enum ApplyLimitations {
     public struct Limitation: Sendable, Hashable, CustomStringConvertible {
         public enum Effect: String, Sendable {
@@ -25,13 +26,21 @@ public enum ApplyLimitations {
         public var description: String { "Directus \(effect.rawValue) \(list.rawValue) \(target): \(reason)" }
     }
 
-    public static func of(_ diff: SnapshotDiff, current: Snapshot) -> [Limitation] {
+    /// - Parameter version: the target's release (nil: taken as 11.x).
+    public static func of(_ diff: SnapshotDiff, current: Snapshot, version: DirectusVersion? = nil) -> [Limitation] {
         var found: [Limitation] = []
-        let createdCollections = Set(diff.collections.filter { $0.firstKind == .new }.map(\.collectionName))
+        let atRoot = version?.judgesEntitiesAtRoot ?? false
+        /// The first record's kind as Directus acts on it: from 12.4 a nested `N`/`D` is an edit.
+        func acting(_ entry: SnapshotDiff.Entry) -> DiffRecord.Kind? {
+            guard let first = entry.diff.first else { return nil }
+            if atRoot && !first.isRoot && (first.kind == .new || first.kind == .deleted) { return .edited }
+            return first.kind
+        }
+        let createdCollections = Set(diff.collections.filter { acting($0) == .new }.map(\.collectionName))
         let existingCollections = Set(current.collections.compactMap { $0["collection"]?.stringValue })
         for entry in diff.collections {
-            guard let first = entry.diff.first else { continue }
-            switch (first.kind, first.path.isEmpty) {
+            guard let first = entry.diff.first, let kind = acting(entry) else { continue }
+            switch (kind, first.path.isEmpty) {
             case (.deleted, false):
                 found.append(
                     .init(
@@ -55,7 +64,7 @@ public enum ApplyLimitations {
                             reason: "its group \(group) neither exists nor is created, so Directus never creates it"))
                 }
             default:
-                if first.kind == .edited || first.kind == .array,
+                if kind == .edited || kind == .array,
                     entry.diff.contains(where: { !$0.path.isEmpty && $0.path.first != .key("meta") })
                 {
                     found.append(
@@ -67,7 +76,7 @@ public enum ApplyLimitations {
         }
         // Deleting a collection deletes every relation touching it first; a later change to such a relation
         // finds nothing.
-        let deletedCollections = Set(diff.collections.filter { $0.firstKind == .deleted }.map(\.collectionName))
+        let deletedCollections = Set(diff.collections.filter { acting($0) == .deleted }.map(\.collectionName))
         for relation in current.relations {
             guard let related = relation["related_collection"]?.stringValue, deletedCollections.contains(related),
                 let collection = relation["collection"]?.stringValue, !deletedCollections.contains(collection)
@@ -86,7 +95,7 @@ public enum ApplyLimitations {
                         reason: "deleting collection \(related) deletes every relation pointing to it"))
             }
         }
-        for entry in diff.collections where entry.firstKind == .new && entry.collectionName.hasPrefix("directus_") {
+        for entry in diff.collections where acting(entry) == .new && entry.collectionName.hasPrefix("directus_") {
             found.append(
                 .init(
                     list: .collection, collection: entry.collectionName, field: nil, effect: .fails,
@@ -97,7 +106,7 @@ public enum ApplyLimitations {
                 .map { [$0.collectionName, $0.fieldName] })
         for entry in diff.fields {
             guard let first = entry.diff.first, !first.path.isEmpty, first.path.first != .key("meta") else { continue }
-            switch first.kind {
+            switch acting(entry) {
             case .deleted:
                 found.append(
                     .init(
@@ -123,7 +132,7 @@ public enum ApplyLimitations {
                 [$0.collectionName, $0.fieldName] == key && $0.diff.contains { $0.kind == .new }
             }
             let removed = diff.relations.contains {
-                [$0.collectionName, $0.fieldName] == key && $0.firstKind == .deleted
+                [$0.collectionName, $0.fieldName] == key && acting($0) == .deleted
             }
             let aliasChange = diff.fields.contains { [$0.collectionName, $0.fieldName] == key && $0.firstKind == .new }
             if !recreated && !removed && aliasChange {
@@ -150,13 +159,13 @@ public enum ApplyLimitations {
         }
         for entry in diff.relations {
             guard let first = entry.diff.first, !first.path.isEmpty else { continue }
-            if first.kind == .new {
+            if acting(entry) == .new {
                 found.append(
                     .init(
                         list: .relation, collection: entry.collectionName, field: entry.fieldName, effect: .fails,
                         reason: "its first change adds \(pathText(first.path)), and Directus then creates the relation "
                             + "again"))
-            } else if first.kind == .deleted {
+            } else if acting(entry) == .deleted {
                 found.append(
                     .init(
                         list: .relation, collection: entry.collectionName, field: entry.fieldName,

@@ -4,7 +4,8 @@
 /// shrinking `max_length`; making a field non-nullable or unique; dropping a system index; and anything
 /// Directus itself deletes (see `ApplyLimitations`).
 public enum PlanBuilder {
-    public static func plan(_ diff: SnapshotDiff, current: Snapshot) -> Plan {
+    /// - Parameter version: the target's release, for what its apply does (nil: taken as 11.x).
+    public static func plan(_ diff: SnapshotDiff, current: Snapshot, version: DirectusVersion? = nil) -> Plan {
         var changes: [Plan.Change] = []
         for entry in diff.collections {
             changes.append(change(for: entry, entity: .collection))
@@ -29,7 +30,7 @@ public enum PlanBuilder {
         for entry in diff.relations {
             changes.append(change(for: entry, entity: .relation))
         }
-        return Plan(changes: changes, warnings: ApplyLimitations.of(diff, current: current))
+        return Plan(changes: changes, warnings: ApplyLimitations.of(diff, current: current, version: version))
     }
 
     private static func change(for entry: SnapshotDiff.Entry, entity: EntityKind) -> Plan.Change {

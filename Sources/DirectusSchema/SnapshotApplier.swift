@@ -6,6 +6,9 @@
 /// update, delete), system fields, relations. Directus decides by each entry's *first* record, and this model
 /// keeps its quirks: a collection whose first record removes a property (`D` with a path) is deleted; a field
 /// whose first record adds a property outside `meta` is created again (and fails, as it exists).
+///
+/// From 12.4 (#27880, `judgesEntitiesAtRoot`) only a root-level first `N` creates and a root-level first `D`
+/// deletes; any other entry updates the current entity (collections, fields and relations alike).
 public enum SnapshotApplier {
     /// What the target instance is like, where its answer depends on it.
     public struct Options: Sendable {
@@ -16,13 +19,24 @@ public enum SnapshotApplier {
         /// Skip an operation Directus's services would refuse and go on, instead of stopping. Only for replaying
         /// recorded apply decisions, which record whether Directus goes ahead, not what its database step does.
         public var skipsRefusedOperations: Bool
+        /// 12.4+ (#27880): entities are created and deleted by root-level records only.
+        public var judgesEntitiesAtRoot: Bool
 
         public init(
-            vendor: String? = nil, excludesDatabaseOnlyEntities: Bool = false, skipsRefusedOperations: Bool = false
+            vendor: String? = nil, excludesDatabaseOnlyEntities: Bool = false, skipsRefusedOperations: Bool = false,
+            judgesEntitiesAtRoot: Bool = false
         ) {
             self.vendor = vendor
             self.excludesDatabaseOnlyEntities = excludesDatabaseOnlyEntities
             self.skipsRefusedOperations = skipsRefusedOperations
+            self.judgesEntitiesAtRoot = judgesEntitiesAtRoot
+        }
+
+        /// The options of a server of `version` with `vendor`.
+        public init(version: DirectusVersion, vendor: String?) {
+            self.init(
+                vendor: vendor, excludesDatabaseOnlyEntities: version.excludesDatabaseOnlyEntities,
+                judgesEntitiesAtRoot: version.judgesEntitiesAtRoot)
         }
     }
 
@@ -151,6 +165,19 @@ private struct Run {
 
     typealias Failure = SnapshotApplier.Failure
 
+    /// What Directus does with an entry: create, delete or update the entity (12.4+ judges by root-level records;
+    /// before, by the first record's kind, as each step below spells out).
+    enum Operation { case create, delete, update }
+
+    func operationAtRoot(_ entry: SnapshotDiff.Entry) -> Operation {
+        guard let first = entry.diff.first, first.isRoot else { return .update }
+        switch first.kind {
+        case .new: return .create
+        case .deleted: return .delete
+        default: return .update
+        }
+    }
+
     mutating func perform() throws(Failure) {
         try createCollections(diff.collections.filter(isTopLevelCreation))
         try deleteCollections()
@@ -162,12 +189,20 @@ private struct Run {
 
     // MARK: Collections
 
+    private func createsCollection(_ entry: SnapshotDiff.Entry) -> Bool {
+        options.judgesEntitiesAtRoot ? operationAtRoot(entry) == .create : entry.firstKind == .new
+    }
+
+    private func deletesCollection(_ entry: SnapshotDiff.Entry) -> Bool {
+        options.judgesEntitiesAtRoot ? operationAtRoot(entry) == .delete : entry.firstKind == .deleted
+    }
+
     private func isTopLevelCreation(_ entry: SnapshotDiff.Entry) -> Bool {
-        guard case .new(_, let rhs)? = entry.diff.first else { return false }
+        guard createsCollection(entry), case .new(_, let rhs)? = entry.diff.first else { return false }
         guard let group = rhs["meta"]?["group"], group.isTruthy else { return true }
         let parentExists = current.collections.contains { jsStrictEquals($0["collection"], group) }
         let parentIsCreated = diff.collections.contains {
-            $0.firstKind == .new && jsStrictEquals($0.collection, group)
+            createsCollection($0) && jsStrictEquals($0.collection, group)
         }
         return parentExists && !parentIsCreated
     }
@@ -246,7 +281,7 @@ private struct Run {
     }
 
     private mutating func deleteCollections() throws(Failure) {
-        for entry in diff.collections where entry.firstKind == .deleted {
+        for entry in diff.collections where deletesCollection(entry) {
             try attempt { run throws(Failure) in try run.deleteCollection(entry) }
         }
     }
@@ -270,7 +305,11 @@ private struct Run {
     }
 
     private mutating func updateCollections() throws(Failure) {
-        for entry in diff.collections where entry.firstKind == .edited || entry.firstKind == .array {
+        let updates = diff.collections.filter { entry in
+            options.judgesEntitiesAtRoot
+                ? operationAtRoot(entry) == .update : entry.firstKind == .edited || entry.firstKind == .array
+        }
+        for entry in updates {
             try attempt { run throws(Failure) in try run.updateCollection(entry) }
         }
     }
@@ -316,6 +355,15 @@ private struct Run {
     }
 
     private mutating func applyField(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        if options.judgesEntitiesAtRoot {
+            switch operationAtRoot(entry) {
+            case .create:
+                if case .new(_, let rhs)? = entry.diff.first { try createField(entry, rhs) }
+            case .delete: try deleteField(entry)
+            case .update: try updateField(entry)
+            }
+            return
+        }
         do {
             let first = entry.diff.first
             let nestedMeta = Self.isNestedMetaUpdate(first)
@@ -443,39 +491,55 @@ private struct Run {
     }
 
     private mutating func applyRelation(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        if options.judgesEntitiesAtRoot {
+            switch (operationAtRoot(entry), entry.diff.first) {
+            case (.create, .new(_, let rhs)?): try createRelation(entry, rhs)
+            case (.delete, _): try deleteRelation(entry)
+            default: try updateRelation(entry)
+            }
+            return
+        }
         do {
             switch entry.diff.first {
-            case .new(_, let rhs)?:
-                if relationPosition(entry) != nil {
-                    throw Failure(
-                        step: .createRelation, collection: entry.collectionName, field: entry.fieldName,
-                        reason: "Field \"\(entry.fieldName)\" in collection \"\(entry.collectionName)\" already "
-                            + "has an associated relationship", isForbidden: false)
-                }
-                var relation = rhs.objectValue ?? JSONObject()
-                if let collection = entry.collection { relation["collection"] = collection }
-                if let field = entry.field { relation["field"] = field }
-                relations.append(entityShape(.object(relation), kind: .relation))
-            case .edited?, .array?:
-                guard
-                    let original = current.relations.first(where: {
-                        jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
-                    })
-                else { return }
-                let updated = entry.diff.reduce(original) { $0.applying($1) }
-                guard let position = relationPosition(entry) else {
-                    throw missingRelation(.updateRelation, entry)
-                }
-                relations[position] = entityShape(updated, kind: .relation)
-            case .deleted?:
-                guard let position = relationPosition(entry) else {
-                    throw missingRelation(.deleteRelation, entry)
-                }
-                relations.remove(at: position)
-            case nil:
-                return
+            case .new(_, let rhs)?: try createRelation(entry, rhs)
+            case .edited?, .array?: try updateRelation(entry)
+            case .deleted?: try deleteRelation(entry)
+            case nil: return
             }
         }
+    }
+
+    private mutating func createRelation(_ entry: SnapshotDiff.Entry, _ rhs: JSONValue) throws(Failure) {
+        if relationPosition(entry) != nil {
+            throw Failure(
+                step: .createRelation, collection: entry.collectionName, field: entry.fieldName,
+                reason: "Field \"\(entry.fieldName)\" in collection \"\(entry.collectionName)\" already "
+                    + "has an associated relationship", isForbidden: false)
+        }
+        var relation = rhs.objectValue ?? JSONObject()
+        if let collection = entry.collection { relation["collection"] = collection }
+        if let field = entry.field { relation["field"] = field }
+        relations.append(entityShape(.object(relation), kind: .relation))
+    }
+
+    private mutating func updateRelation(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        guard
+            let original = current.relations.first(where: {
+                jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
+            })
+        else { return }
+        let updated = entry.diff.reduce(original) { $0.applying($1) }
+        guard let position = relationPosition(entry) else {
+            throw missingRelation(.updateRelation, entry)
+        }
+        relations[position] = entityShape(updated, kind: .relation)
+    }
+
+    private mutating func deleteRelation(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        guard let position = relationPosition(entry) else {
+            throw missingRelation(.deleteRelation, entry)
+        }
+        relations.remove(at: position)
     }
 
     /// RelationsService's errors for a relation it cannot find, in the order it checks.

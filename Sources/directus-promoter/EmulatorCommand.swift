@@ -11,8 +11,10 @@ struct EmulatorCommand: AsyncParsableCommand {
         discussion: """
             The emulator answers /schema/snapshot, /schema/diff, /schema/apply, /server/ping|health|info, \
             /auth/login and /auth/refresh as the chosen Directus version does (default 11.17.4), with Directus's \
-            own diff, hash, validation messages and apply order. It prints its URL once it is ready, then serves \
-            until interrupted.
+            own diff, hash, validation messages and apply order. From 12.2 it takes partial snapshots \
+            (includeCollections, excludeCollections), ?mode=merge, ?force by its value and caps multipart \
+            uploads at --import-max-file-size; from 12.4 its apply judges entities by root-level records. It \
+            prints its URL once it is ready, then serves until interrupted.
 
             The schema starts as --snapshot (JSON or YAML) and follows that file: save it, and the emulator \
             reloads it, as if the change had been made in the Data Studio (--no-watch turns that off).
@@ -76,6 +78,16 @@ struct EmulatorCommand: AsyncParsableCommand {
             valueName: "collection=count"))
     var rows: [String] = []
 
+    @Option(
+        name: .customLong("max-payload-size"),
+        help: ArgumentHelp("MAX_PAYLOAD_SIZE: the largest JSON body (Directus: 1mb).", valueName: "size"))
+    var maxPayloadSize = "1mb"
+
+    @Option(
+        name: .customLong("import-max-file-size"),
+        help: ArgumentHelp("IMPORT_MAX_FILE_SIZE (12.2+): uploads this big get 413 (50mb).", valueName: "size"))
+    var importMaxFileSize = "50mb"
+
     @Option(name: .customLong("tls-cert"), help: "Serve HTTPS with this PEM certificate (needs --tls-key).")
     var tlsCertificate: String?
 
@@ -92,6 +104,10 @@ struct EmulatorCommand: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): not a port number") }
         if (tlsCertificate == nil) != (tlsKey == nil) {
             throw ValidationError("--tls-cert and --tls-key go together")
+        }
+        for (name, value) in [("--max-payload-size", maxPayloadSize), ("--import-max-file-size", importMaxFileSize)]
+        where UploadLimits.bytes(value) == nil {
+            throw ValidationError("\(name) \(value): not a size (a number of bytes, or 512kb, 10mb, 1gb)")
         }
         for row in rows where Self.rowCount(row) == nil {
             throw ValidationError("--rows \(row): not collection=count (for example articles=1200)")
@@ -113,6 +129,8 @@ struct EmulatorCommand: AsyncParsableCommand {
             version: directusVersion, vendor: vendor,
             users: [.init(email: adminEmail, password: password, admin: true, staticToken: token)])
         configuration.accessTokenTTL = .seconds(accessTokenTTL)
+        configuration.maxPayloadSize = UploadLimits.bytes(maxPayloadSize) ?? UploadLimits.defaultMaxPayloadSize
+        configuration.importMaxFileSize = UploadLimits.bytes(importMaxFileSize) ?? UploadLimits.defaultImportMaxFileSize
         var initial: Snapshot?
         if let snapshot {
             do {

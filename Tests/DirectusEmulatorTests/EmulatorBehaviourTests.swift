@@ -207,7 +207,7 @@ struct EmulatorAuthTests {
     @Test("12.2 caps uploads: 413 CONTENT_TOO_LARGE")
     func uploadCap() async throws {
         var configuration = EmulatorConfiguration.withAdminToken(Raw.adminToken, version: "12.2.0")
-        configuration.maxUploadSize = 1_000
+        configuration.importMaxFileSize = 1_000
         let instance = try EmulatedInstance(configuration: configuration, snapshot: fixtureSnapshot)
         try await withEmulator(instance) { url in
             let response = try await Raw.postFile(url + "/schema/diff?force", JSONWriter().bytes(fixtureSnapshot.json))

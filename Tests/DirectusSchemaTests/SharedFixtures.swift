@@ -38,41 +38,6 @@ enum SharedFixtures {
         throw FixtureError("unknown snapshot reference \(reference?.jsonString ?? "nil")")
     }
 
-    /// The v12 cases' folder.
-    static var v12: URL { conformance.appendingPathComponent("v12") }
-
-    /// A case read from a path relative to `root`, with the folder its own references are relative to: v12 cases
-    /// resolve from `v12/`, 11.x cases from the conformance root.
-    static func caseFile(_ path: String, root: URL) throws -> (object: JSONObject, root: URL) {
-        let url = root.appendingPathComponent(path).standardizedFileURL
-        let relative = String(url.path.dropFirst(conformance.standardizedFileURL.path.count + 1))
-        let object = try conformanceCase(relative)
-        return (object, relative.hasPrefix("v12/") ? v12 : conformance)
-    }
-
-    /// Any reference of the v12 format, resolved from `root`: `{"file"}`, `{"inline"}`, `{"case"}` (that case's
-    /// `expect.body.data`) or `{"case", "side"}` (that case's field, itself a reference resolved from its own root).
-    static func resolve(_ reference: JSONValue?, root: URL) throws -> JSONValue {
-        if let inline = reference?["inline"] { return inline }
-        if let file = reference?["file"]?.stringValue {
-            return try readJSON(root.appendingPathComponent(file).standardizedFileURL)
-        }
-        if let path = reference?["case"]?.stringValue {
-            let (object, caseRoot) = try caseFile(path, root: root)
-            if let side = reference?["side"]?.stringValue { return try resolve(object[side], root: caseRoot) }
-            guard let data = object["expect"]?["body"]?["data"] else { throw FixtureError("\(path) has no body") }
-            return data
-        }
-        throw FixtureError("unknown reference \(reference?.jsonString ?? "nil")")
-    }
-
-    static func snapshot(_ reference: JSONValue?, root: URL) throws -> Snapshot {
-        let value = try resolve(reference, root: root)
-        return Snapshot(
-            root: (value["data"] != nil && value["version"] == nil ? value["data"] : value)?.objectValue ?? JSONObject()
-        )
-    }
-
     static func snapshot(_ reference: JSONValue?) throws -> Snapshot {
         let value = try snapshotValue(reference)
         return Snapshot(root: value.objectValue ?? JSONObject())

@@ -1,5 +1,6 @@
 import DirectusSchema
 import Foundation
+import TestSupport
 import Testing
 
 /// Every case of `../shared/conformance/v12/`: what Directus 12.x answers, and through `alsoExpect` what 12.2–12.3
@@ -7,7 +8,7 @@ import Testing
 @Suite("Directus 12 conformance")
 struct V12ConformanceTests {
     static func names(_ folder: String) -> [String] {
-        SharedFixtures.files(in: SharedFixtures.v12.appendingPathComponent(folder)).filter { !$0.hasPrefix("_") }
+        ConformanceCases.names("v12/\(folder)")
     }
 
     static let diffCases = names("diff")
@@ -16,47 +17,6 @@ struct V12ConformanceTests {
     static let applyCases = names("apply")
     static let flagCases = names("flags")
     static let uploadCases = names("upload")
-
-    /// `api: "12.x"` is 12.2+ with #27880; the phases `alsoExpect` names, each with the releases standing for it.
-    static let mainPhase = [DirectusVersion(12, 4, 0), DirectusVersion(12, 6, 0)]
-    static let olderPhases: [String: [DirectusVersion]] = [
-        "12.2-12.3": [DirectusVersion(12, 2, 0), DirectusVersion(12, 3, 0)],
-        "11.17.4/12.0-12.1": [DirectusVersion(11, 17, 4), DirectusVersion(12, 0, 0), DirectusVersion(12, 1, 0)],
-    ]
-
-    /// Each release to check with the answer expected of it: the main phase's, then each older phase's
-    /// (`"same as 12.2-12.3"` follows the reference); phases not named answer as the main one. A `note11` naming
-    /// another case ("the answer there is the one of X.json") gives 11.17.4/12.0–12.1's answer.
-    static func expectations(_ testCase: JSONObject, folder: String = "") throws -> [(DirectusVersion, JSONObject)] {
-        let main = try #require(testCase["expect"]?.objectValue)
-        var result = mainPhase.map { ($0, main) }
-        var also = testCase["alsoExpect"]?.objectValue ?? JSONObject()
-        if let note = testCase["note11"]?.stringValue, also["11.17.4/12.0-12.1"] == nil {
-            let marker = "the answer there is the one of "
-            let start = try #require(note.range(of: marker)?.upperBound, "unreadable note11: \(note)")
-            let end = try #require(note[start...].range(of: ".json")?.upperBound, "unreadable note11: \(note)")
-            let (other, _) = try SharedFixtures.caseFile(folder + String(note[start..<end]), root: SharedFixtures.v12)
-            also["11.17.4/12.0-12.1"] = other["expect"]
-        }
-        var resolved: [String: JSONObject] = [:]
-        for phase in ["12.2-12.3", "11.17.4/12.0-12.1"] {
-            var answer = main
-            if let value = also[phase] {
-                if let object = value.objectValue {
-                    answer = object
-                } else if let text = value.stringValue, text.hasPrefix("same as "),
-                    let other = resolved[String(text.dropFirst("same as ".count))]
-                {
-                    answer = other
-                } else {
-                    throw SharedFixtures.FixtureError("unreadable alsoExpect \(value.jsonString)")
-                }
-            }
-            resolved[phase] = answer
-            result += olderPhases[phase]!.map { ($0, answer) }
-        }
-        return result
-    }
 
     // MARK: Presence
 
@@ -74,9 +34,9 @@ struct V12ConformanceTests {
 
     @Test("POST /schema/diff in mirror and merge mode, full and partial uploads", arguments: diffCases)
     func diff(name: String) throws {
-        let (testCase, root) = try SharedFixtures.caseFile("diff/\(name)", root: SharedFixtures.v12)
-        let current = try SharedFixtures.snapshot(testCase["current"], root: root)
-        let after = try SharedFixtures.snapshot(testCase["after"], root: root)
+        let (testCase, base) = try ConformanceCases.caseFile("diff/\(name)", base: ConformanceCases.v12)
+        let current = try ConformanceCases.snapshot(testCase["current"], base: base)
+        let after = try ConformanceCases.snapshot(testCase["after"], base: base)
         let mode = try #require(DiffMode(rawValue: testCase["request"]?["mode"]?.stringValue ?? "mirror"))
         let expect = try #require(testCase["expect"]?.objectValue)
         let diff = SnapshotDiffer.diff(current: current, after: after, mode: mode)
@@ -92,23 +52,16 @@ struct V12ConformanceTests {
 
     // MARK: Partial snapshots
 
-    static func queryValues(_ value: JSONValue?) -> [String]? {
-        guard let value else { return nil }
-        if let text = value.stringValue { return [text] }
-        return value.arrayValue?.compactMap(\.stringValue)
-    }
-
     @Test("GET /schema/snapshot with a scope", arguments: partialCases)
     func partial(name: String) throws {
-        let (testCase, root) = try SharedFixtures.caseFile("partial/\(name)", root: SharedFixtures.v12)
-        let full = try SharedFixtures.snapshot(testCase["full"], root: root)
-        let query = testCase["request"]?["query"]
+        let (testCase, base) = try ConformanceCases.caseFile("partial/\(name)", base: ConformanceCases.v12)
+        let full = try ConformanceCases.snapshot(testCase["full"], base: base)
         let expect = try #require(testCase["expect"]?.objectValue)
         let scope: SnapshotScope
         do {
             scope = try SnapshotScope(
-                includeCollections: Self.queryValues(query?["includeCollections"]),
-                excludeCollections: Self.queryValues(query?["excludeCollections"]))
+                includeCollections: ConformanceCases.queryValues(testCase, "includeCollections"),
+                excludeCollections: ConformanceCases.queryValues(testCase, "excludeCollections"))
         } catch {
             #expect(expect["status"] == 400)
             #expect(expect["body"]?["errors"]?.arrayValue?.first?["extensions"]?["code"] == "INVALID_PAYLOAD")
@@ -122,21 +75,17 @@ struct V12ConformanceTests {
 
     // MARK: Validation
 
-    static func query(_ testCase: JSONObject, _ key: String) -> String? {
-        testCase["request"]?["query"]?[key]?.stringValue
-    }
-
     @Test("POST /schema/diff checks the upload as each phase does", arguments: validateCases)
     func validate(name: String) throws {
-        let (testCase, root) = try SharedFixtures.caseFile("validate/\(name)", root: SharedFixtures.v12)
-        let current = try SharedFixtures.snapshot(testCase["current"], root: root)
-        let upload = try SharedFixtures.resolve(testCase["after"], root: root)
+        let (testCase, base) = try ConformanceCases.caseFile("validate/\(name)", base: ConformanceCases.v12)
+        let current = try ConformanceCases.snapshot(testCase["current"], base: base)
+        let upload = try ConformanceCases.resolve(testCase["after"], base: base)
         // The diff does not depend on the phase: computed once, when a phase accepts the upload.
         var computed: SnapshotDiff?
-        for (version, expect) in try Self.expectations(testCase, folder: "validate/") {
+        for (version, expect) in try ConformanceCases.expectations(testCase, folder: "validate/") {
             let server = DirectusValidation.Server(
                 version: try #require(current.directus), vendor: try #require(current.vendor), behaviour: version)
-            let force = SchemaQuery.diffForce(Self.query(testCase, "force"), version: version)
+            let force = SchemaQuery.diffForce(ConformanceCases.queryValues(testCase, "force")?.first, version: version)
             let status = expect["status"]?.numberValue?.intValue
             do {
                 try DirectusValidation.validateSnapshot(upload, server: server, force: force)
@@ -166,13 +115,13 @@ struct V12ConformanceTests {
 
     @Test("POST /schema/apply of merge-mode diffs decides as each phase does", arguments: applyCases)
     func apply(name: String) throws {
-        let (testCase, root) = try SharedFixtures.caseFile("apply/\(name)", root: SharedFixtures.v12)
-        let target = try SharedFixtures.snapshot(testCase["target"], root: root)
-        let body = try SharedFixtures.resolve(testCase["body"], root: root)
-        for (version, expect) in try Self.expectations(testCase) {
+        let (testCase, base) = try ConformanceCases.caseFile("apply/\(name)", base: ConformanceCases.v12)
+        let target = try ConformanceCases.snapshot(testCase["target"], base: base)
+        let body = try ConformanceCases.resolve(testCase["body"], base: base)
+        for (version, expect) in try ConformanceCases.expectations(testCase) {
             let server = DirectusValidation.Server(
                 version: "12.6.0", vendor: target.vendor ?? "postgres", behaviour: version)
-            let force = SchemaQuery.applyForce(Self.query(testCase, "force"), version: version)
+            let force = SchemaQuery.applyForce(ConformanceCases.queryValues(testCase, "force")?.first, version: version)
             do {
                 let decision = try DirectusValidation.validateApply(
                     body, current: target, currentHash: DirectusHash.versionedHash(of: target), server: server,
@@ -195,7 +144,7 @@ struct V12ConformanceTests {
     /// The 11.x apply cases under 12.4+ (`COMPARE-11x.json`): the same answers but for the ten whose first record
     /// is a nested `meta` `N`, which no longer counts as creating the entity.
     static let comparison: [String: JSONObject] = {
-        let value = try? SharedFixtures.readJSON(SharedFixtures.v12.appendingPathComponent("COMPARE-11x.json"))
+        let value = try? ConformanceCases.json("v12/COMPARE-11x.json")
         var byCase: [String: JSONObject] = [:]
         for difference in value?["differences"]?.arrayValue ?? [] {
             if let name = difference["case"]?.stringValue, let object = difference.objectValue { byCase[name] = object }
@@ -214,7 +163,7 @@ struct V12ConformanceTests {
         let body = try #require(try SharedFixtures.conformanceCase(bodyCase)["expect"]?["body"]?["data"])
         let expect = try #require(testCase["expect"]?.objectValue)
         let difference = Self.comparison["apply/\(name)"]
-        for version in Self.mainPhase {
+        for version in ConformanceCases.mainPhase {
             let server = DirectusValidation.Server(
                 version: "11.17.4", vendor: target.vendor ?? "postgres", behaviour: version)
             let force = testCase["request"]?["force"]?.boolValue ?? false
@@ -238,11 +187,11 @@ struct V12ConformanceTests {
 
     @Test("force and mode are read from the query as each phase reads them", arguments: flagCases)
     func flags(name: String) throws {
-        let (testCase, _) = try SharedFixtures.caseFile("flags/\(name)", root: SharedFixtures.v12)
+        let (testCase, _) = try ConformanceCases.caseFile("flags/\(name)", base: ConformanceCases.v12)
         let endpoint = testCase["request"]?["endpoint"]?.stringValue
-        let force = Self.query(testCase, "force")
-        let mode = Self.query(testCase, "mode")
-        for (version, expect) in try Self.expectations(testCase) {
+        let force = ConformanceCases.queryValues(testCase, "force")?.first
+        let mode = ConformanceCases.queryValues(testCase, "mode")?.first
+        for (version, expect) in try ConformanceCases.expectations(testCase) {
             if let expected = expect["force"]?.boolValue {
                 let derived =
                     endpoint == "apply"
@@ -261,7 +210,7 @@ struct V12ConformanceTests {
 
     @Test("upload sizes are judged as each phase judges them", arguments: uploadCases)
     func upload(name: String) throws {
-        let (testCase, _) = try SharedFixtures.caseFile("upload/\(name)", root: SharedFixtures.v12)
+        let (testCase, _) = try ConformanceCases.caseFile("upload/\(name)", base: ConformanceCases.v12)
         let request = try #require(testCase["request"])
         let limits = UploadLimits(
             environment: request["env"]?.objectValue.map {
@@ -269,7 +218,7 @@ struct V12ConformanceTests {
             } ?? [:])
         let transport = try #require(UploadLimits.Transport(rawValue: request["transport"]?.stringValue ?? ""))
         let bytes = try #require(request["bytes"]?.numberValue?.intValue)
-        for (version, expect) in try Self.expectations(testCase) {
+        for (version, expect) in try ConformanceCases.expectations(testCase) {
             let outcome = limits.outcome(transport: transport, bytes: bytes, version: version)
             switch outcome {
             case .read: #expect(expect["status"] == "read", "\(version)")

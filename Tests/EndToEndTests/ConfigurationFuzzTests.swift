@@ -160,7 +160,8 @@ struct ConfigurationFuzzTests {
         for seed in UInt64(1)...240 {
             let (name, bytes) = Self.variant(seed)
             let path = directory.appendingPathComponent("config-\(seed).yaml").path
-            FileManager.default.createFile(atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(
+                atPath: path, contents: Data(bytes), attributes: [.posixPermissions: 0o600])
             let result = try await Binary.run(
                 ["check-config", "--config", path], environment: ["DP_FUZZ_TOKEN": Self.envToken])
             outcomes[result.status, default: 0] += 1

@@ -102,7 +102,8 @@ struct DecisionRuleTests {
 
         let keep = DiffShaper(ignore: IgnoreRules(), manageSystemIndexes: false, destructive: .allow)
         let kept = try #require(keep.shape(raw, current: current))
-        #expect((kept.raw["systemFields"]?.arrayValue ?? []).isEmpty)
+        let keptSystemFields = kept.raw["systemFields"]?.arrayValue ?? []
+        #expect(keptSystemFields.isEmpty)
         #expect(kept.notes.contains("1 system index change left out (system_indexes: keep)"))
 
         let ignoring = DiffShaper(ignore: IgnoreRules(["state"]), manageSystemIndexes: false, destructive: .allow)
