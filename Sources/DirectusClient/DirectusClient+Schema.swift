@@ -20,9 +20,25 @@ extension DirectusClient {
         return HealthReport(status: json["status"]?.stringValue ?? "unknown")
     }
 
+    /// The instance's Directus version, from `/server/info`, remembered for `maxAge` (a version changes only with
+    /// an upgrade, which restarts the instance). `nil` when the instance does not say (before 10.8.3): the client
+    /// then speaks to it as to 11.x.
+    public func serverVersion(maxAge: Duration = .seconds(300)) async throws(DirectusClientError) -> DirectusVersion? {
+        let clock = ContinuousClock()
+        if let known = knownVersion, clock.now - known.at < maxAge { return known.version }
+        let info = try await serverInfo()
+        let version = info.version.flatMap(DirectusVersion.init)
+        knownVersion = (version, clock.now)
+        return version
+    }
+
+    /// Forgets the remembered version (an instance that answers as another version than expected).
+    public func forgetServerVersion() { knownVersion = nil }
+
     /// `GET /schema/snapshot`, read into the order-preserving parser, refused beyond `maxSnapshotBytes`.
-    public func snapshot() async throws(DirectusClientError) -> Snapshot {
-        let answer = try await snapshotAnswer()
+    /// A `scope` is sent only to an instance that reads it (12.2+); others report everything.
+    public func snapshot(scope: SnapshotScope = .all) async throws(DirectusClientError) -> Snapshot {
+        let answer = try await snapshotAnswer(scope: scope)
         let json = try Self.json(answer, operation: "snapshot", expected: [200])
         guard case .object(let root)? = json["data"] else {
             throw DirectusClientError.malformedResponse(detail: "the snapshot answer has no data object")
@@ -36,8 +52,10 @@ extension DirectusClient {
     /// bytes: when the body's SHA-256 is `known` (the last body's), the schema is unchanged and nothing is parsed.
     /// Any other body is read into a `SnapshotDocument` (content hash and compact copy, without building the
     /// tree): its content may still be the same, as its content hash says.
-    public func snapshot(unlessBodyHash known: String?) async throws(DirectusClientError) -> SnapshotPoll {
-        let answer = try await snapshotAnswer()
+    public func snapshot(
+        unlessBodyHash known: String?, scope: SnapshotScope = .all
+    ) async throws(DirectusClientError) -> SnapshotPoll {
+        let answer = try await snapshotAnswer(scope: scope)
         guard answer.status == 200 else {
             throw DirectusClientError.classify(status: answer.status, body: answer.body)
         }
@@ -56,10 +74,14 @@ extension DirectusClient {
         return .document(SnapshotDocument(tape: tape, node: data), bodyHash: bodyHash, bytes: answer.body.count)
     }
 
-    private func snapshotAnswer() async throws(DirectusClientError) -> Answer {
-        try await perform(
+    private func snapshotAnswer(scope: SnapshotScope) async throws(DirectusClientError) -> Answer {
+        var query = ""
+        if scope.isPartial, let version = try await serverVersion() {
+            query = SchemaQuery.snapshotQuery(scope: scope, version: version)
+        }
+        return try await perform(
             Call(
-                method: .GET, path: "/schema/snapshot", isIdempotent: true, operation: "snapshot",
+                method: .GET, path: "/schema/snapshot", query: query, isIdempotent: true, operation: "snapshot",
                 maxBytes: endpoint.maxSnapshotBytes, extraHeaders: [("Cache-Control", "no-store")]))
     }
 
@@ -70,20 +92,26 @@ extension DirectusClient {
         return (info.version ?? snapshot.directus, snapshot.vendor)
     }
 
-    /// `POST /schema/diff` with `snapshot` as the desired schema. `force` is sent only as `force=true` (11.x
-    /// treats the mere presence of `force`, even `force=false`, as forcing).
-    public func diff(to snapshot: Snapshot, force: Bool = false) async throws(DirectusClientError) -> DiffResult {
+    /// `POST /schema/diff` with `snapshot` as the desired schema. `force` is sent only as `force=true` (up to 12.1
+    /// the mere presence of `force`, even `force=false`, forces); `mode: .merge` is sent to instances that read it
+    /// (12.2+), and the answer says which mode the diff was computed in.
+    public func diff(
+        to snapshot: Snapshot, force: Bool = false, mode: DiffMode = .mirror
+    ) async throws(DirectusClientError) -> DiffResult {
+        let version = mode == .merge ? try await serverVersion() : nil
+        let (query, used) = SchemaQuery.diffQuery(force: force, mode: mode, version: version)
+        let body = upload(snapshot.json)
         let answer = try await perform(
             Call(
-                method: .POST, path: "/schema/diff", query: force ? "force=true" : "", body: upload(snapshot.json),
-                isIdempotent: true, operation: "diff", maxBytes: endpoint.maxSnapshotBytes))
+                method: .POST, path: "/schema/diff", query: query, body: body, isIdempotent: true, operation: "diff",
+                maxBytes: endpoint.maxSnapshotBytes))
         if answer.status == 204 { return .inSync }
-        let json = try Self.json(answer, operation: "diff", expected: [200])
+        let json = try Self.json(answer, operation: "diff", expected: [200], uploaded: body.count)
         guard let hash = json["data"]?["hash"]?.stringValue, let raw = json["data"]?["diff"] else {
             throw DirectusClientError.malformedResponse(detail: "the diff answer has no hash or diff")
         }
         do {
-            return .changes(PendingDiff(hash: hash, diff: try SnapshotDiff(json: raw), raw: raw))
+            return .changes(PendingDiff(hash: hash, diff: try SnapshotDiff(json: raw), raw: raw, mode: used))
         } catch {
             throw DirectusClientError.malformedResponse(detail: "the diff is not a Directus diff: \(error.message)")
         }
@@ -92,12 +120,15 @@ extension DirectusClient {
     /// `POST /schema/apply`. Sent once, never retried: if the connection fails after sending, the outcome is
     /// unknown (`applyOutcomeUnknown`) and the caller diffs again to find out.
     public func apply(_ pending: PendingDiff, force: Bool = false) async throws(DirectusClientError) {
+        let body = upload(pending.applyBody)
         let answer = try await perform(
             Call(
-                method: .POST, path: "/schema/apply", query: force ? "force=true" : "", body: upload(pending.applyBody),
+                method: .POST, path: "/schema/apply", query: SchemaQuery.applyQuery(force: force), body: body,
                 isIdempotent: false, operation: "apply"))
         guard answer.status == 204 || answer.status == 200 else {
-            throw DirectusClientError.classify(status: answer.status, body: answer.body, duringApply: true)
+            throw Self.sized(
+                DirectusClientError.classify(status: answer.status, body: answer.body, duringApply: true),
+                uploaded: body.count)
         }
     }
 
@@ -117,6 +148,14 @@ extension DirectusClient {
 
     // MARK: Helpers
 
+    /// An upload refused for its size, with the size.
+    static func sized(_ error: DirectusClientError, uploaded: Int?) -> DirectusClientError {
+        if case .uploadTooLarge(let setting, nil) = error, let uploaded {
+            return .uploadTooLarge(setting: setting, bytes: uploaded)
+        }
+        return error
+    }
+
     /// JSON when it fits under the threshold, else a multipart file upload.
     func upload(_ value: JSONValue) -> Upload {
         let bytes = JSONWriter().bytes(value)
@@ -130,10 +169,13 @@ extension DirectusClient {
         return .multipart(boundary: boundary, bytes: body)
     }
 
-    /// The parsed JSON of an expected answer, or the typed error for the answer Directus gave.
-    static func json(_ answer: Answer, operation: String, expected: Set<Int>) throws(DirectusClientError) -> JSONValue {
+    /// The parsed JSON of an expected answer, or the typed error for the answer Directus gave (with the size of
+    /// what was `uploaded`, when the instance refused it for its size).
+    static func json(
+        _ answer: Answer, operation: String, expected: Set<Int>, uploaded: Int? = nil
+    ) throws(DirectusClientError) -> JSONValue {
         guard expected.contains(answer.status) else {
-            throw DirectusClientError.classify(status: answer.status, body: answer.body)
+            throw sized(DirectusClientError.classify(status: answer.status, body: answer.body), uploaded: uploaded)
         }
         do {
             return try JSONParser.parse(answer.body)

@@ -29,6 +29,8 @@ public actor DirectusClient {
     var session: Session?
     var tlsConfiguration: TLSConfiguration?
     var budget: Budget?
+    /// The version `/server/info` reported, and when (`serverVersion`).
+    var knownVersion: (version: DirectusVersion?, at: ContinuousClock.Instant)?
 
     /// - Parameters:
     ///   - httpClient: the process's one HTTP client.
@@ -84,6 +86,13 @@ public actor DirectusClient {
     enum Upload {
         case json([UInt8])
         case multipart(boundary: String, bytes: [UInt8])
+
+        /// The bytes sent.
+        var count: Int {
+            switch self {
+            case .json(let bytes), .multipart(_, let bytes): bytes.count
+            }
+        }
     }
 
     struct Answer {

@@ -37,6 +37,9 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
     case rateLimited(retryAfter: Duration?)
     /// The response is larger than the configured limit.
     case responseTooLarge(limit: Int)
+    /// The instance refused an upload for its size: a multipart file at or above `IMPORT_MAX_FILE_SIZE` (413,
+    /// 12.2+) or a JSON body above `MAX_PAYLOAD_SIZE` (400). `setting` names the one to raise.
+    case uploadTooLarge(setting: String, bytes: Int?)
     /// The response is not what Directus sends (not JSON, missing fields).
     case malformedResponse(detail: String)
 
@@ -69,6 +72,12 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
         case .rateLimited(let retryAfter):
             "rate limited" + (retryAfter.map { ", retry after \(Self.format($0))" } ?? "")
         case .responseTooLarge(let limit): "the response is larger than the \(limit)-byte limit"
+        case .uploadTooLarge(let setting, let bytes):
+            "the instance refused the upload" + (bytes.map { " of \($0) bytes" } ?? "") + " as too large: raise "
+                + "\(setting) in its environment\(bytes.map { " above \($0) bytes" } ?? "") (for example "
+                + "\(setting)=\(Self.suggestedSize(bytes, setting: setting))) and restart it"
+                + (setting == "IMPORT_MAX_FILE_SIZE"
+                    ? "; Directus 12.2+ refuses multipart files of IMPORT_MAX_FILE_SIZE bytes or more (413)" : "")
         case .malformedResponse(let detail): "malformed response: \(detail)"
         }
     }
@@ -80,6 +89,13 @@ public enum DirectusClientError: Error, Sendable, Equatable, CustomStringConvert
         case .serverError(let status, _): [502, 503, 504].contains(status)
         default: false
         }
+    }
+
+    /// A value of `setting` comfortably above an upload of `bytes`: twice it, in whole megabytes.
+    static func suggestedSize(_ bytes: Int?, setting: String) -> String {
+        guard let bytes else { return setting == "MAX_PAYLOAD_SIZE" ? "10mb" : "200mb" }
+        let megabytes = max(1, (bytes.multipliedReportingOverflow(by: 2).partialValue + (1 << 20) - 1) >> 20)
+        return "\(megabytes)mb"
     }
 
     static func format(_ duration: Duration) -> String {
@@ -104,6 +120,7 @@ extension DirectusClientError {
         case (403, "INVALID_TOKEN"): return .unauthorized(expired: false, message: message)
         case (403, _): return .forbidden(message: message)
         case (429, _): return .rateLimited(retryAfter: nil)
+        case (413, _): return .uploadTooLarge(setting: "IMPORT_MAX_FILE_SIZE", bytes: nil)
         case (400, "INVALID_PAYLOAD"), (400, nil):
             return classify(reason: reason, duringApply: duringApply)
         case (500..<600, _):
@@ -141,6 +158,7 @@ extension DirectusClientError {
             return .vendorMismatch(provided: provided, current: current)
         }
         if reason.hasPrefix("Provided hash does not match") { return .staleHash(message: reason) }
+        if reason == "request entity too large" { return .uploadTooLarge(setting: "MAX_PAYLOAD_SIZE", bytes: nil) }
         if reason.hasPrefix("Provided diff is trying to ") {
             let rest = reason.dropFirst("Provided diff is trying to ".count)
             let words = rest.split(separator: " ", maxSplits: 2)

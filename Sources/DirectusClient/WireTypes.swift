@@ -39,11 +39,14 @@ public struct PendingDiff: Sendable, Equatable {
     public var diff: SnapshotDiff
     /// The diff exactly as Directus sent it.
     public var raw: JSONValue
+    /// The mode Directus computed it in (`merge` only when asked for and the instance reads `mode`: 12.2+).
+    public var mode: DiffMode
 
-    public init(hash: String, diff: SnapshotDiff, raw: JSONValue) {
+    public init(hash: String, diff: SnapshotDiff, raw: JSONValue, mode: DiffMode = .mirror) {
         self.hash = hash
         self.diff = diff
         self.raw = raw
+        self.mode = mode
     }
 
     /// The body `/schema/apply` expects: `{hash, diff}`.

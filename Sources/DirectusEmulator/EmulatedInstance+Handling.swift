@@ -14,6 +14,9 @@ extension EmulatedInstance {
     /// Answers one request as Directus would, including any fault injected for it.
     public func handle(_ request: EmulatorRequest) async -> EmulatorResponse {
         requestCounts["\(request.method) \(request.path)", default: 0] += 1
+        let key = "\(request.method) \(request.path)"
+        recentQueries[key, default: []].append(request.query)
+        if recentQueries[key]!.count > 50 { recentQueries[key]!.removeFirst() }
         if request.method == "GET" && request.path == "/server/ping" {
             // Registered before authentication: no token needed, a bad one ignored.
             return EmulatorResponse(

@@ -20,6 +20,8 @@ public actor EmulatedInstance {
     var tokensRevokedThrough: Int?
     var faults: [FaultRule] = []
     var requestCounts: [String: Int] = [:]
+    /// The query parameters of the last 50 requests per `METHOD /path`.
+    var recentQueries: [String: [[(name: String, value: String)]]] = [:]
     var appliedCount = 0
     var driftCount = 0
     var tokenSerial = 0
@@ -135,6 +137,13 @@ public actor EmulatedInstance {
             let parts = key.split(separator: " ", maxSplits: 1).map(String.init)
             return (method == nil || parts[0] == method) && (path == nil || parts[1] == path)
         }.values.reduce(0, +)
+    }
+
+    /// The query parameters of the latest requests (up to 50) for `METHOD /path`, oldest first.
+    public func queries(method: String, path: String) -> [[String: String]] {
+        (recentQueries["\(method) \(path)"] ?? []).map { items in
+            Dictionary(items.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        }
     }
 
     /// How many applies changed the schema (the partial apply fault counts too).

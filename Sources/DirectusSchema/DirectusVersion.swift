@@ -83,6 +83,36 @@ extension DirectusVersion {
     public var excludesDatabaseOnlyEntities: Bool { self >= DirectusVersion(11, 10, 0) }
 }
 
+// MARK: - Snapshot formats
+
+/// What a full snapshot carries changes with some releases (ODDITIES.md section 3, SPEC's version table). Two
+/// releases between the same two changes write snapshots of the same shape, so one's snapshot diffs against the
+/// other without a key of one side showing up as a change on every entity; across a change it does not.
+public enum SnapshotFormat {
+    /// The releases that changed the shape of snapshots, with what changed.
+    public static let changes: [(release: DirectusVersion, change: String)] = [
+        (DirectusVersion(10, 0, 0), "field schema lost schema, foreign_key_schema and comment"),
+        (DirectusVersion(10, 7, 0), "collection meta gained versioning"),
+        (DirectusVersion(11, 1, 2), "field schema gained is_indexed"),
+        (DirectusVersion(11, 10, 0), "tables and columns without Directus metadata are left out"),
+        (DirectusVersion(11, 13, 0), "snapshots gained systemFields and field meta searchable"),
+        (DirectusVersion(12, 0, 0), "collection meta gained status and autosave_revision_interval"),
+    ]
+
+    /// The format generation of `version`: how many format changes it has.
+    public static func generation(of version: DirectusVersion) -> Int {
+        changes.filter { version >= $0.release }.count
+    }
+
+    /// The changes between two releases (empty: the same format), oldest first.
+    public static func changes(
+        between a: DirectusVersion, and b: DirectusVersion
+    ) -> [(release: DirectusVersion, change: String)] {
+        let (low, high) = a < b ? (a, b) : (b, a)
+        return changes.filter { low < $0.release && $0.release <= high }
+    }
+}
+
 // MARK: - Phases of the schema API
 
 /// The stretches of Directus releases whose schema API behaves alike (SPEC-12 section 1). Within one phase only the

@@ -1,3 +1,5 @@
+import Foundation
+
 /// How each Directus version reads the query of `/schema/diff` and `/schema/apply` (`force`, `mode`), and how a
 /// client writes it so that every version understands what it means (SPEC-12 sections 3, 5 and 8).
 public enum SchemaQuery {
@@ -53,6 +55,20 @@ public enum SchemaQuery {
             used = .merge
         }
         return (items.joined(separator: "&"), used)
+    }
+
+    /// The query of `GET /schema/snapshot` for `scope`, percent-encoded: empty for the whole schema and for
+    /// instances that read no scope (before 12.2, which report everything).
+    public static func snapshotQuery(scope: SnapshotScope, version: DirectusVersion) -> String {
+        guard version.supportsPartialSnapshots else { return "" }
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return scope.queryItems.map { item in
+            "\(item.name)="
+                + item.value.split(separator: ",", omittingEmptySubsequences: false).map {
+                    $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? String($0)
+                }.joined(separator: ",")
+        }.joined(separator: "&")
     }
 
     /// The query a client sends to `POST /schema/apply`: `force=true` (a bare `?force` does nothing up to 12.1), or

@@ -405,13 +405,19 @@ private struct Run {
         appendField(entityShape(.object(field), kind: .field))
     }
 
-    private mutating func updateField(_ entry: SnapshotDiff.Entry) throws(Failure) {
+    /// The entity of `list` that `entry` names (collection and field) as it was, with the entry's records replayed
+    /// on it: what Directus hands to an update. `nil` when the current schema has no such entity (nothing is done).
+    private static func replayed(_ entry: SnapshotDiff.Entry, on list: [JSONValue]) -> JSONValue? {
         guard
-            let original = current.fields.first(where: {
+            let original = list.first(where: {
                 jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
             })
-        else { return }
-        let updated = entry.diff.reduce(original) { $0.applying($1) }
+        else { return nil }
+        return entry.diff.reduce(original) { $0.applying($1) }
+    }
+
+    private mutating func updateField(_ entry: SnapshotDiff.Entry) throws(Failure) {
+        guard let updated = Self.replayed(entry, on: current.fields) else { return }
         guard let position = fieldPosition(entry) else {
             throw Failure(
                 step: .updateField, collection: entry.collectionName, field: entry.fieldName,
@@ -523,12 +529,7 @@ private struct Run {
     }
 
     private mutating func updateRelation(_ entry: SnapshotDiff.Entry) throws(Failure) {
-        guard
-            let original = current.relations.first(where: {
-                jsStrictEquals($0["collection"], entry.collection) && jsStrictEquals($0["field"], entry.field)
-            })
-        else { return }
-        let updated = entry.diff.reduce(original) { $0.applying($1) }
+        guard let updated = Self.replayed(entry, on: current.relations) else { return }
         guard let position = relationPosition(entry) else {
             throw missingRelation(.updateRelation, entry)
         }

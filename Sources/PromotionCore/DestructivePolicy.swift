@@ -16,9 +16,10 @@ public enum DestructivePolicy: String, Sendable, Equatable, CaseIterable {
         index == 0 ? .allow : .approve
     }
 
-    /// The diff without its destructive entries (for `never`), judged by the plan made of it.
+    /// The diff without its destructive entries (for `never`), judged by the plan made of it. A field replaced by
+    /// deleting and creating it (to or from `alias`) is left out whole, even from `alias`: `never` deletes nothing.
     public static func withoutDestructive(_ diff: JSONValue, plan: Plan) -> (diff: JSONValue, removed: [Plan.Change]) {
-        let destructive = plan.changes.filter(\.isDestructive)
+        let destructive = plan.changes.filter { $0.isDestructive || $0.action == .replace }
         guard !destructive.isEmpty else { return (diff, []) }
         func key(_ collection: String, _ field: String?, _ related: String?) -> String {
             "\(collection)\u{0}\(field ?? "")\u{0}\(related ?? "")"

@@ -21,7 +21,8 @@ public enum DriftAssessment: Sendable, Equatable {
     ) -> DriftAssessment {
         if expected.contentHash == observed.contentHash { return .inSync }
         // What it would take to turn the observed schema back into the expected one.
-        let diff = rules.filter(SnapshotDiffer.diff(current: observed, after: expected))
+        // A partial revision (polled with excludeCollections) stands for everything but what the rules ignore.
+        let diff = rules.filter(SnapshotDiffer.diff(current: observed, after: PartialSnapshot.asFull(expected)))
         let versionChanged = expected.directus != observed.directus
         if diff.isEmpty {
             // Only the header or ordering differs.
@@ -84,7 +85,7 @@ public struct DriftReport: Sendable, Equatable {
     ) {
         expectedHash = expected.contentHash
         observedHash = observed.contentHash
-        var diff = rules.filter(SnapshotDiffer.diff(current: expected, after: observed))
+        var diff = rules.filter(SnapshotDiffer.diff(current: expected, after: PartialSnapshot.asFull(observed)))
         if ignoringUpgradeChanges { diff = DriftAssessment.withoutUpgradeChanges(diff) }
         plan = PlanBuilder.plan(diff, current: expected)
     }

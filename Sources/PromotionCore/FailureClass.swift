@@ -26,6 +26,9 @@ public enum FailureCause: Sendable, Equatable {
     case payloadRejected
     /// An answer that is not what Directus sends, or larger than the limit.
     case malformedAnswer, tooLarge
+    /// The instance refuses uploads this large (`IMPORT_MAX_FILE_SIZE`, `MAX_PAYLOAD_SIZE`): its setting must be
+    /// raised.
+    case uploadTooLarge
     /// The apply: the diff's hash is out of date, or a conflict says the target changed.
     case staleHash, conflict
     /// The apply failed in Directus's database step.
@@ -74,11 +77,12 @@ public enum FailureClass: Sendable, Equatable {
             case .staleHash, .conflict: return .staleTarget
             case .applyOutcomeUnknown, .timeout, .unreachable: return .outcomeUnknown
             case .applyFailed, .payloadRejected, .versionMismatch, .vendorMismatch: return .refused(retryable: false)
+            case .uploadTooLarge: return .refused(retryable: true)
             default: return .refused(retryable: true)
             }
         }
         switch cause {
-        case .versionMismatch, .vendorMismatch, .forbidden, .unauthorized(expired: false), .redirected:
+        case .versionMismatch, .vendorMismatch, .forbidden, .unauthorized(expired: false), .redirected, .uploadTooLarge:
             // A verification never blocks: the apply is done, and it is tried again when the instance answers.
             return step == .verify ? .transient : .stalled
         case .payloadRejected, .malformedAnswer, .tooLarge:

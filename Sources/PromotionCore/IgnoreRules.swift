@@ -22,6 +22,14 @@ public struct IgnoreRules: Sendable, Equatable {
         }
     }
 
+    /// The collections these rules ignore whole and by name, for `excludeCollections`: the patterns without a
+    /// field part and without `*`. A `*` pattern stays a filter on what was polled: resolving it against the names
+    /// of the last poll would leave a collection out of one poll and in the next, a new revision every time.
+    public var excludedCollections: [String] {
+        var seen = Set<String>()
+        return patterns.filter { !$0.contains(".") && !$0.contains("*") && seen.insert($0).inserted }
+    }
+
     /// A Directus diff (`{collections, fields, systemFields, relations}`) without the ignored entries.
     public func filter(_ diff: JSONValue) -> (diff: JSONValue, removed: Int) {
         guard !isEmpty else { return (diff, 0) }

@@ -68,7 +68,7 @@ public enum ConfigurationKeys {
             meaning: "Skip certificate checks (test instances only)."),
         Key(
             path: "environments[].force", defaultValue: "false",
-            meaning: "Promote across Directus versions or vendors (a deliberate choice)."),
+            meaning: "Promote across snapshot formats or vendors (deliberately)."),
         Key(
             path: "environments[].follow_redirects", defaultValue: "false",
             meaning: "Follow same-host redirects of GET requests."),

@@ -107,6 +107,7 @@ public final class DaemonMetrics: Sendable {
         case .serverError: "server_error"
         case .rateLimited: "rate_limited"
         case .responseTooLarge: "response_too_large"
+        case .uploadTooLarge: "upload_too_large"
         case .malformedResponse: "malformed_response"
         }
     }

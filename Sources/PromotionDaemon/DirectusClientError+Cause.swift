@@ -22,6 +22,7 @@ extension DirectusClientError {
         case .serverError(let status, _): .serverError(status: status)
         case .rateLimited(let retryAfter): .rateLimited(retryAfter: retryAfter)
         case .responseTooLarge: .tooLarge
+        case .uploadTooLarge: .uploadTooLarge
         case .malformedResponse: .malformedAnswer
         }
     }

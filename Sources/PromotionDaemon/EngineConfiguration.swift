@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusSchema
 import PromotionCore
 import PromotionStore
 
@@ -67,6 +68,13 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// What `target` ignores: its own rules and the source's (what the source owns is never promoted).
     public func ignoreRules(for target: String) -> IgnoreRules {
         IgnoreRules(settings(target).ignore.patterns + settings(pipeline.source).ignore.patterns)
+    }
+
+    /// What of the source is polled: everything but the collections its own ignore rules name whole
+    /// (`excludeCollections`, sent to 12.2+ sources only: `DirectusClient.snapshot(scope:)`).
+    public var sourceScope: SnapshotScope {
+        let names = settings(pipeline.source).ignore.excludedCollections
+        return names.isEmpty ? .all : .exclude(names)
     }
 
     /// How diffs for `target` are shaped before they are applied (and shown).

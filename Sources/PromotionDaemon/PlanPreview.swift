@@ -28,20 +28,27 @@ public struct PlanPreview: Sendable {
         }
         let source = DirectusClient(endpoint: try configuration.endpoint(for: configuration.source), httpClient: http)
         let client = DirectusClient(endpoint: try configuration.endpoint(for: target), httpClient: http)
-        let shaper = try configuration.engineConfiguration().shaper(for: target.name)
+        let engine = try configuration.engineConfiguration()
         let observation = try await TargetPlanner.observe(
-            source: try await source.snapshot(), on: client, shaper: shaper, force: target.force)
+            source: try await source.snapshot(scope: engine.sourceScope), on: client,
+            shaper: engine.shaper(for: target.name),
+            step: .init(source: configuration.source.name, target: name, force: target.force))
         return PlanPreview(source: configuration.source.name, target: name, observation: observation)
     }
 
     /// Whether something would be applied.
     public var hasChanges: Bool { !observation.isInSync }
 
-    var notes: [String] { observation.shaped?.notes ?? [] }
+    var notes: [String] {
+        var notes = observation.shaped?.notes ?? []
+        if case .acrossVersions(let note) = observation.verdict { notes.insert(note, at: 0) }
+        return notes
+    }
 
     public var json: JSONValue {
         var object = JSONObject()
         object["environment"] = .string(target)
+        if let reason = observation.incompatible { object["blocked"] = .string(reason) }
         object["in_sync"] = .bool(!hasChanges)
         if hasChanges, let pending = observation.pending, let shaped = observation.shaped {
             object["hash"] = .string(pending.hash)
@@ -54,6 +61,9 @@ public struct PlanPreview: Sendable {
     }
 
     public func text(color: Bool) -> String {
+        if let reason = observation.incompatible {
+            return "\(source)'s schema cannot be promoted to \(target): \(reason)\n"
+        }
         guard hasChanges, let shaped = observation.shaped else {
             return "\(target) already has \(source)'s schema: nothing to apply\n"
                 + notes.map { "  (\($0))\n" }.joined()

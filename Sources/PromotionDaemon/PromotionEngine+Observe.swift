@@ -17,16 +17,28 @@ extension PromotionEngine {
         do {
             observation = try await TargetPlanner.observe(
                 source: try revisionSnapshot(promotion.revisionID), on: try client(target),
-                shaper: configuration.shaper(for: target), force: settings.force)
+                shaper: configuration.shaper(for: target),
+                step: .init(source: configuration.pipeline.source, target: target, force: settings.force))
         } catch let error as DirectusClientError {
             return try failedObservation(promotion, step: step, error: error, &report)
         }
         noteCondition(target, failure: nil)
+        if let reason = observation.incompatible {
+            // A person must upgrade one side or force the target; a verification never blocks (the apply is done).
+            _ = try record(observation.target, of: target, at: now())
+            if step == .verify {
+                report.problems.append("promotion \(promotion.id): cannot verify on \(target): \(reason)")
+                return nil
+            }
+            return (Step(event: .blockedBy(reason: reason), message: "blocked: \(reason)"), nil)
+        }
         let at = now()
         let targetHash = try record(observation.target, of: target, at: at)
         var changes = Store.TransitionChanges(lastError: .some(nil))
         if step == .prepare { changes.preApplySnapshotHash = .some(targetHash) }
-        let notes = observation.shaped.map { $0.notes.isEmpty ? "" : " [\($0.notes.joined(separator: "; "))]" } ?? ""
+        var allNotes = observation.shaped?.notes ?? []
+        if case .acrossVersions(let note) = observation.verdict { allNotes.insert(note, at: 0) }
+        let notes = allNotes.isEmpty ? "" : " [\(allNotes.joined(separator: "; "))]"
         let planResult: PromotionStateMachine.PlanResult
         let message: String
         var details: String?

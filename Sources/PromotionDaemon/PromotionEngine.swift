@@ -91,11 +91,12 @@ public actor PromotionEngine {
     }
 
     /// Polls an environment's schema, timing it for the metrics. Throws only the client's errors.
-    func pollSnapshot(_ environment: String) async throws -> SnapshotPoll {
+    func pollSnapshot(_ environment: String, scope: SnapshotScope = .all) async throws -> SnapshotPoll {
         let clock = ContinuousClock()
         let start = clock.now
         do {
-            let poll = try await client(environment).snapshot(unlessBodyHash: lastBodies[environment]?.body)
+            let poll = try await client(environment).snapshot(
+                unlessBodyHash: lastBodies[environment]?.body, scope: scope)
             metrics?.poll(environment: environment, duration: clock.now - start, error: nil)
             metrics?.snapshotSize(environment: environment, bytes: poll.bytes)
             return poll
@@ -214,7 +215,7 @@ public actor PromotionEngine {
         let source = configuration.pipeline.source
         let poll: SnapshotPoll
         do {
-            poll = try await pollSnapshot(source)
+            poll = try await pollSnapshot(source, scope: configuration.sourceScope)
         } catch let error as DirectusClientError {
             report.sourceError = "\(error)"
             _ = try store.recordObservation(environment: source, snapshot: nil, error: "\(error)", at: now())

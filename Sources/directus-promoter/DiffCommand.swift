@@ -6,11 +6,14 @@ struct DiffCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
         abstract: "Show the changes that turn the CURRENT schema snapshot into the DESIRED one.",
-        usage: "directus-promoter diff <current> <desired> [--format <format>] [options]",
+        usage: "directus-promoter diff <current> <desired> [--mode <mode>] [options]",
         discussion: """
             Both files are Directus schema snapshots, JSON or YAML (chosen by content), as written by \
-            GET /schema/snapshot or `directus schema snapshot`. The diff is exactly the one Directus 11.13-11.17 \
-            computes on POST /schema/diff when CURRENT is the target instance's schema.
+            GET /schema/snapshot or `directus schema snapshot`. The diff is exactly the one Directus computes \
+            on POST /schema/diff when CURRENT is the target instance's schema: 11.13 to 12.x in mirror mode, \
+            12.2+ in merge mode (--mode merge: nothing is deleted whole). A DESIRED with version: 2 is a \
+            partial snapshot: only the collections it names are compared, as 12.2+ does. The plan's warnings \
+            describe the apply of --directus-version (default 11.17.4; 12.4+ judges by root-level records).
 
             Exit status: 0 no changes, 2 changes, 1 error (like `terraform plan -detailed-exitcode`).
             """
@@ -34,21 +37,34 @@ struct DiffCommand: ParsableCommand {
     @Option(help: "Output: text (a readable plan), directus (Directus's diff JSON) or json (the plan as JSON).")
     var format: Format = .text
 
+    @Option(help: "mirror (delete what DESIRED lacks) or merge (12.2+: never delete a whole entity).")
+    var mode: DiffMode = .mirror
+
+    @Option(name: .customLong("directus-version"), help: "The target's release, for the plan's warnings.")
+    var directusVersion = "11.17.4"
+
+    func validate() throws {
+        guard DirectusVersion(directusVersion) != nil else {
+            throw ValidationError("--directus-version \(directusVersion): not a version like 12.4.0")
+        }
+    }
+
     @Option(help: "Colour: auto (on a terminal, unless NO_COLOR is set), always or never.")
     var color: ColorChoice = .auto
 
     func run() throws {
         let currentSnapshot = try load(current)
         let desiredSnapshot = try load(desired)
-        let diff = SnapshotDiffer.diff(current: currentSnapshot, after: desiredSnapshot)
+        let diff = SnapshotDiffer.diff(current: currentSnapshot, after: desiredSnapshot, mode: mode)
+        let version = DirectusVersion(directusVersion)
         switch format {
         case .directus:
             print(diff.json().jsonString)
         case .json:
-            let plan = PlanBuilder.plan(diff, current: currentSnapshot)
+            let plan = PlanBuilder.plan(diff, current: currentSnapshot, version: version)
             print(JSONWriter(layout: .indented("  ")).string(PlanRenderer.json(plan)))
         case .text:
-            let plan = PlanBuilder.plan(diff, current: currentSnapshot)
+            let plan = PlanBuilder.plan(diff, current: currentSnapshot, version: version)
             print(PlanRenderer.text(plan, color: color.enabled(forStandardOutput: true)), terminator: "")
         }
         if !diff.isEmpty { throw ExitStatus.changes }
@@ -62,3 +78,5 @@ struct DiffCommand: ParsableCommand {
         }
     }
 }
+
+extension DiffMode: ExpressibleByArgument {}

@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 import TestSupport
+import Testing
 
 /// A raw HTTP exchange, for checking exact statuses and bodies.
 struct RawResponse: Sendable {
@@ -68,6 +69,24 @@ enum Raw {
             return try await send(.POST, url, headers: [("Content-Type", "application/json")], body: bytes)
         }
         return try await postFile(url, bytes)
+    }
+}
+
+/// Checks a diff answer against a recorded one: status, then Directus's message and code (400), or the hash and
+/// the diff (200), or no body (204).
+func expectRecordedAnswer(_ response: RawResponse, _ expect: JSONValue?) {
+    #expect(response.status == expect?["status"]?.numberValue?.intValue)
+    switch response.status {
+    case 400:
+        let expected = expect?["body"]?["errors"]?.arrayValue?.first
+        #expect(response.errorMessage == expected?["message"]?.stringValue)
+        #expect(response.errorCode == expected?["extensions"]?["code"]?.stringValue)
+    case 200:
+        #expect(response.json?["data"]?["hash"] == expect?["body"]?["data"]?["hash"])
+        #expect(
+            response.json?["data"]?["diff"]?.comparableText == expect?["body"]?["data"]?["diff"]?.comparableText)
+    default:
+        #expect(response.body.isEmpty)
     }
 }
 

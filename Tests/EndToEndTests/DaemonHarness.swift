@@ -25,7 +25,14 @@ struct DaemonHarness: Sendable {
     var databasePath: String { stateDirectory + "/state.sqlite" }
     var logPath: String { directory + "/daemon.log" }
 
-    func writeConfig(pollInterval: String = "200ms", extra: String = "", stagingTimeout: String = "5s") throws {
+    /// - Parameter environmentExtra: more keys per environment, as YAML lines (`force: true`).
+    func writeConfig(
+        pollInterval: String = "200ms", extra: String = "", stagingTimeout: String = "5s",
+        environmentExtra: [String: [String]] = [:]
+    ) throws {
+        func more(_ name: String) -> String {
+            (environmentExtra[name] ?? []).map { "\n    \($0)" }.joined()
+        }
         try """
         poll:
           interval: \(pollInterval)
@@ -38,17 +45,17 @@ struct DaemonHarness: Sendable {
         environments:
           - name: development
             url: \(urls["development"]!)
-            token_env: DP_E2E_TOKEN
+            token_env: DP_E2E_TOKEN\(more("development"))
           - name: staging
             url: \(urls["staging"]!)
             token_env: DP_E2E_TOKEN
             timeouts:
-              request: \(stagingTimeout)
+              request: \(stagingTimeout)\(more("staging"))
           - name: production
             url: \(urls["production"]!)
             token_env: DP_E2E_TOKEN
             timeouts:
-              request: \(stagingTimeout)
+              request: \(stagingTimeout)\(more("production"))
         \(extra)
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
     }
@@ -105,13 +112,23 @@ func stop(_ process: Process, signal: Int32 = SIGTERM) async throws -> Int32? {
     return process.isRunning ? nil : process.terminationStatus
 }
 
+/// - Parameters:
+///   - versions: the Directus release each environment runs (default: the demo's, 11.17.4).
+///   - adjust: changes an environment's emulator settings (`IMPORT_MAX_FILE_SIZE`, say).
 func withDaemonHarness(
-    dev devSnapshot: Snapshot = DemoSchema.withSummary, _ body: @Sendable (DaemonHarness) async throws -> Void
+    dev devSnapshot: Snapshot = DemoSchema.withSummary, targets: Snapshot = DemoSchema.initial,
+    versions: [String: String] = [:], adjust: (String, inout EmulatorConfiguration) -> Void = { _, _ in },
+    _ body: @Sendable (DaemonHarness) async throws -> Void
 ) async throws {
-    let configuration = EmulatorConfiguration.withAdminToken(daemonToken, version: DemoSchema.version)
-    let dev = try EmulatedInstance(configuration: configuration, snapshot: devSnapshot)
-    let staging = try EmulatedInstance(configuration: configuration, snapshot: DemoSchema.initial)
-    let production = try EmulatedInstance(configuration: configuration, snapshot: DemoSchema.initial)
+    func instance(_ name: String, _ snapshot: Snapshot) throws -> EmulatedInstance {
+        var configuration = EmulatorConfiguration.withAdminToken(
+            daemonToken, version: versions[name] ?? DemoSchema.version)
+        adjust(name, &configuration)
+        return try EmulatedInstance(configuration: configuration, snapshot: snapshot)
+    }
+    let dev = try instance("development", devSnapshot)
+    let staging = try instance("staging", targets)
+    let production = try instance("production", targets)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("daemon-e2e-\(UUID().uuidString)")
         .path
     try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -45,6 +45,28 @@ struct DiffCommandTests {
                 == JSONWriter(numberStyle: .javaScript).string(expected))
     }
 
+    @Test("--mode merge prints Directus 12's merge diff", arguments: realCases.prefix(6))
+    func mergeMode(name: String) async throws {
+        let data = try Data(contentsOf: Shared.conformance.appendingPathComponent("diff/\(name)"))
+        let testCase = try #require(try JSONParser.parse(Array(data)).objectValue)
+        let current = try Self.corpusFile(forConverted: try #require(testCase["current"]?["file"]?.stringValue))
+        let after = try Self.corpusFile(forConverted: try #require(testCase["after"]?["file"]?.stringValue))
+        let merge = try JSONParser.parse(
+            Array(
+                try Data(
+                    contentsOf: Shared.conformance.appendingPathComponent(
+                        "v12/diff/\(name.replacingOccurrences(of: ".json", with: "-merge.json"))"))))
+        let result = try await Binary.run(["diff", current, after, "--mode", "merge", "--format", "directus"])
+        guard let expected = merge["expect"]?["body"]?["data"]?["diff"] else {
+            #expect(result.status == 0, "merge has nothing to do")
+            return
+        }
+        #expect(result.status == 2, "stderr: \(result.standardError)")
+        #expect(
+            JSONWriter(numberStyle: .javaScript).string(try JSONParser.parse(result.standardOutput))
+                == JSONWriter(numberStyle: .javaScript).string(expected))
+    }
+
     @Test("a readable plan of a real pair, exit status 2")
     func readablePlan() async throws {
         let result = try await Binary.run([

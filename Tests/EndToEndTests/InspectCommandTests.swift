@@ -71,8 +71,12 @@ struct InspectCommandTests {
             #expect(online.status == 0, "\(online.standardOutput)")
             #expect(online.standardOutput.components(separatedBy: "✓").count == 4)
             await h.production.upgrade(to: "11.17.5")
+            let sameFormat = try await h.cli(["check-config", "--online"])
+            #expect(sameFormat.status == 0, "releases of one snapshot format: \(sameFormat.standardOutput)")
+            await h.production.upgrade(to: "12.1.0")
             let mismatch = try await h.cli(["check-config", "--online"])
             #expect(mismatch.status == 1)
+            #expect(mismatch.standardOutput.contains("11.17.4") && mismatch.standardOutput.contains("12.1.0"))
             #expect(mismatch.standardOutput.contains("set force: true on production"))
             await h.production.upgrade(to: DemoSchema.version)
 

@@ -188,14 +188,16 @@ struct EngineTests {
         }
     }
 
-    @Test("a version mismatch blocks the promotion; with force and a retry it goes through")
-    func versionMismatch() async throws {
-        try await withPipeline(productionVersion: "11.16.1") { h in
+    @Test("a target across a snapshot format change is blocked naming both releases; force: true lets it through")
+    func formatMismatch() async throws {
+        try await withPipeline(productionVersion: "12.0.0") { h in
             _ = try await h.engine().tick()
             let blocked = try h.latest("production")
             #expect(blocked.state == .blocked)
-            #expect(blocked.lastError?.contains("version mismatch") == true)
-            #expect(blocked.lastError?.contains("11.16.1") == true)
+            #expect(blocked.lastError?.contains("11.17.4") == true)
+            #expect(blocked.lastError?.contains("12.0.0") == true)
+            #expect(blocked.lastError?.contains("force: true on production") == true)
+            #expect(await h.production.requestCount(method: "POST", path: "/schema/diff") == 0, "nothing was sent")
 
             let forced = try h.engine { if $0.name == "production" { $0.force = true } }
             try h.decide(.retry, "production", actor: "ops")
@@ -205,6 +207,57 @@ struct EngineTests {
             _ = await forced.tick()
             #expect(try h.latest("production").state == .applied)
             #expect(await h.converged())
+        }
+    }
+
+    @Test("releases of one snapshot format promote without force: the diff goes with force past the label check")
+    func acrossReleasesOfOneFormat() async throws {
+        try await withPipeline(devVersion: "12.4.0", stagingVersion: "12.4.0", productionVersion: "12.3.0") { h in
+            let engine = try h.engine()
+            _ = await engine.tick()
+            try h.decide(.approve, "production")
+            _ = await engine.tick()
+            _ = await engine.tick()
+            #expect(try h.latest("staging").state == .applied)
+            #expect(try h.latest("production").state == .applied)
+            #expect(await h.converged())
+            let stagingDiffs = await h.staging.queries(method: "POST", path: "/schema/diff")
+            #expect(stagingDiffs.allSatisfy { $0["force"] == nil }, "the same release needs no force")
+            let productionDiffs = await h.production.queries(method: "POST", path: "/schema/diff")
+            #expect(!productionDiffs.isEmpty && productionDiffs.allSatisfy { $0["force"] == "true" })
+            let messages = try h.store.events(promotionID: try h.latest("production").id).map(\.message)
+            #expect(messages.contains { $0.contains("same snapshot format") })
+        }
+    }
+
+    @Test("a 12.2+ source is polled without the collections its ignore rules name")
+    func sourceExcludes() async throws {
+        var dev = withField("population")
+        dev.collections.append([
+            "collection": "scratch", "meta": ["collection": "scratch"], "schema": ["name": "scratch"],
+        ])
+        try await withPipeline(dev: dev, devVersion: "12.4.0", stagingVersion: "12.4.0", productionVersion: "12.4.0") {
+            h in
+            let engine = try h.engine { if $0.name == "development" { $0.ignore = IgnoreRules(["scratch", "tmp_*"]) } }
+            _ = await engine.tick()
+            let polls = await h.dev.queries(method: "GET", path: "/schema/snapshot")
+            #expect(!polls.isEmpty && polls.allSatisfy { $0["excludeCollections"] == "scratch" })
+            let revision = try #require(try h.store.latestRevision())
+            let stored = try #require(try h.store.snapshot(hash: revision.snapshotHash))
+            #expect(stored.formatVersion == 2)
+            #expect(!stored.collections.contains { $0["collection"] == "scratch" })
+            #expect(try h.latest("staging").state == .applied)
+            let staging = await h.staging.schema()
+            #expect(staging.fields.contains { $0["field"] == "population" })
+            #expect(!staging.collections.contains { $0["collection"] == "scratch" })
+        }
+        // An 11.x source does not read the scope: it is not sent.
+        try await withPipeline(dev: dev) { h in
+            let engine = try h.engine { if $0.name == "development" { $0.ignore = IgnoreRules(["scratch"]) } }
+            _ = await engine.tick()
+            let polls = await h.dev.queries(method: "GET", path: "/schema/snapshot")
+            #expect(!polls.isEmpty && polls.allSatisfy { $0.isEmpty })
+            #expect(try h.latest("staging").state == .applied)
         }
     }
 
