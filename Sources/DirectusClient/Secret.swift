@@ -44,6 +44,11 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
         public var source: Source
         public var reason: String
         public var description: String { "cannot read the secret from \(source): \(reason)" }
+
+        public init(source: Source, reason: String) {
+            self.source = source
+            self.reason = reason
+        }
     }
 
     /// Reads the secret from its source.

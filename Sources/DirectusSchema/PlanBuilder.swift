@@ -138,7 +138,7 @@ public enum PlanBuilder {
         return reasons
     }
 
-    static func text(_ value: JSONValue?) -> String {
+    public static func text(_ value: JSONValue?) -> String {
         guard let value else { return "(none)" }
         let text = JSONWriter(numberStyle: .javaScript).string(value)
         return text.count > 60 ? String(text.prefix(57)) + "..." : text

@@ -29,7 +29,13 @@ public enum ConfigurationKeys {
             meaning: "How often each target's schema is checked for drift (100ms to 1d)."),
         Key(
             path: "http.listen", defaultValue: "off",
-            meaning: "host:port of the read-only /metrics, /healthz and /status endpoint."),
+            meaning: "host:port of /metrics, /healthz, /status and the web view."),
+        Key(
+            path: "http.decisions.credentials_file", defaultValue: "off",
+            meaning: "name:password lines: who may decide in the web view."),
+        Key(
+            path: "http.decisions.credentials_env", defaultValue: "off",
+            meaning: "The same lines from this variable."),
         Key(
             path: "environments", defaultValue: "required",
             meaning: "The environments in promotion order: the source, then one target or more."),

@@ -170,6 +170,31 @@ public struct ConfigurationReader {
                     report(listen, "http.listen", "is not host:port", hint: "for example 127.0.0.1:9464")
                 }
             }
+            if let decisions = httpKeys["decisions"] {
+                let keys = entries(
+                    decisions, path: "http.decisions", allowed: ConfigurationKeys.children(of: "http.decisions"))
+                let file = keys["credentials_file"].flatMap { string($0, path: "http.decisions.credentials_file") }
+                let env = keys["credentials_env"].flatMap { string($0, path: "http.decisions.credentials_env") }
+                switch (file, env) {
+                case (let file?, nil):
+                    configuration.webDeciders = .file(file)
+                    configuration.webDecidersPosition = position(
+                        keys["credentials_file"]!, "http.decisions.credentials_file")
+                case (nil, let env?):
+                    configuration.webDeciders = .environment(env)
+                    configuration.webDecidersPosition = position(
+                        keys["credentials_env"]!, "http.decisions.credentials_env")
+                case (.some, .some):
+                    report(decisions, "http.decisions", "give only one of credentials_file and credentials_env")
+                case (nil, nil):
+                    report(
+                        decisions, "http.decisions", "names no credentials",
+                        hint: "credentials_file: a file of name:password lines (a systemd credential)")
+                }
+                if configuration.http == nil {
+                    report(decisions, "http.decisions", "needs http.listen: the web view serves the decisions")
+                }
+            }
         }
         if let environments = keys["environments"] {
             configuration.environments = readEnvironments(environments)

@@ -92,6 +92,7 @@ public enum DaemonApp {
                 host: endpoint.host, port: endpoint.port,
                 handler: StatusServer.daemonHandler(
                     store: store, configuration: { shared.configuration.value }, metrics: shared.metrics,
+                    web: WebView(store: store, deciders: { shared.configuration.deciders }, now: options.now),
                     now: options.now))
             services.append(
                 .init(

@@ -26,8 +26,12 @@ public struct DaemonConfiguration: Sendable {
     public var environments: [Environment]
     /// Where notifications go.
     public var webhooks: [WebhookConfiguration] = []
-    /// The read-only HTTP endpoint (`/metrics`, `/healthz`, `/status`); nil: off.
+    /// The HTTP endpoint (`/metrics`, `/healthz`, `/status` and the web view); nil: off.
     public var http: HTTPEndpoint?
+    /// Who may approve and reject in the web view: `name:password` lines (`http.decisions`); nil: read-only.
+    public var webDeciders: Secret.Source?
+    /// Where `http.decisions` names its secret, for problems reading it.
+    public var webDecidersPosition: ConfigurationPosition?
 
     public enum LogFormat: String, Sendable, CaseIterable {
         case text, json
@@ -159,6 +163,11 @@ public struct DaemonConfiguration: Sendable {
                 problems.append("\(at(environment.credentialsPosition, "environment \(environment.name)")): \(error)")
             }
         }
+        do {
+            _ = try deciders(processEnvironment: processEnvironment)
+        } catch {
+            problems.append("\(at(webDecidersPosition, "http.decisions")): \(error)")
+        }
         for webhook in webhooks {
             do {
                 let url = try Secret.resolve(webhook.url, environment: processEnvironment)
@@ -177,6 +186,37 @@ public struct DaemonConfiguration: Sendable {
             }
         }
         return problems
+    }
+
+    /// Who may decide in the web view, read now from `http.decisions`: one `name:password` per line (blank lines and
+    /// `#` comments skipped). Nil when decisions are not configured.
+    public func deciders(
+        processEnvironment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(Secret.ResolutionError) -> [String: Secret]? {
+        guard let source = webDeciders else { return nil }
+        let secret = try Secret.resolve(source, environment: processEnvironment)
+        var deciders: [String: Secret] = [:]
+        for (number, line) in secret.value.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty || text.hasPrefix("#") { continue }
+            guard let colon = text.firstIndex(of: ":"), colon != text.startIndex else {
+                throw Secret.ResolutionError(
+                    source: source, reason: "line \(number + 1) is not name:password")
+            }
+            let name = String(text[..<colon])
+            let password = String(text[text.index(after: colon)...])
+            guard name.allSatisfy({ $0.isLetter || $0.isNumber || "._-@".contains($0) }), name.count <= 64 else {
+                throw Secret.ResolutionError(
+                    source: source, reason: "line \(number + 1): a name has letters, digits and . _ - @ only")
+            }
+            guard password.utf8.count >= 12 else {
+                throw Secret.ResolutionError(
+                    source: source, reason: "line \(number + 1): the password of \(name) is shorter than 12 characters")
+            }
+            deciders[name] = Secret(password)
+        }
+        guard !deciders.isEmpty else { throw Secret.ResolutionError(source: source, reason: "it names nobody") }
+        return deciders
     }
 
     /// The client endpoint of an environment, with its secret read from its source now.

@@ -17,13 +17,14 @@ public struct PromotionDetail: Sendable {
         plan = try Self.plan(of: view, store: store)
     }
 
-    /// The plan of the promotion's latest diff, read against the target snapshot it was computed on.
+    /// The plan of the promotion's latest diff, read against the target snapshot it was computed on, with the
+    /// warnings of that target's release.
     static func plan(of view: PromotionView, store: Store) throws -> Plan? {
         guard let diff = view.diff, let raw = try store.diffContent(id: diff.id),
             let current = try store.snapshot(hash: diff.targetSnapshotHash),
             let decoded = try? SnapshotDiff(json: raw)
         else { return nil }
-        return PlanBuilder.plan(decoded, current: current)
+        return PlanBuilder.plan(decoded, current: current, version: current.directus.flatMap(DirectusVersion.init))
     }
 
     public var json: JSONValue {

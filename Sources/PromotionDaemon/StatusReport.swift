@@ -6,13 +6,38 @@ import PromotionStore
 /// What `status` shows: each environment, the promotions in flight, recent history, and whether anything needs a
 /// person.
 public struct StatusReport: Sendable {
+    /// What an environment is like now, worst last: the one word `status`, `status --json` and the web view show.
+    public enum Condition: String, Sendable, CaseIterable {
+        /// The source: changes are promoted from it.
+        case source
+        /// It has the source's latest revision.
+        case inSync = "in sync"
+        /// The latest revision is on its way (queued, planning, applying…).
+        case behind
+        /// The latest revision waits for people's approval.
+        case awaitingApproval = "awaiting approval"
+        /// An older revision was put back on it.
+        case rolledBack = "rolled back"
+        /// Its schema was changed outside the pipeline.
+        case drifted
+        /// Its last poll failed.
+        case unreachable
+        /// Nothing is known yet.
+        case unknown
+
+        /// The word in JSON (`in_sync`).
+        public var key: String { rawValue.replacingOccurrences(of: " ", with: "_") }
+
+        /// Whether a person should look.
+        public var needsAttention: Bool { self == .drifted || self == .unreachable || self == .awaitingApproval }
+    }
+
     public struct EnvironmentRow: Sendable {
         public var name: String
         public var role: String
         public var url: String
         public var version: String?
-        /// `source`, `in sync`, `behind`, `unreachable`, `unknown`.
-        public var condition: String
+        public var condition: Condition
         public var detail: String?
         public var revision: Int64?
         public var lastPoll: Date?
@@ -57,7 +82,7 @@ public struct StatusReport: Sendable {
     /// Whether a person should look: something awaits approval, failed, is blocked, or an environment is down.
     public var needsAttention: Bool {
         inFlight.contains { $0.record.state.needsAttention }
-            || environments.contains { $0.condition == "unreachable" || $0.condition == "drifted" }
+            || environments.contains { $0.condition == .unreachable || $0.condition == .drifted }
             || !failedDeliveries.isEmpty
     }
 
@@ -74,16 +99,21 @@ public struct StatusReport: Sendable {
             let observation = try store.latestObservation(environment: environment.name)
             var row = EnvironmentRow(
                 name: environment.name, role: index == 0 ? "source" : "target", url: environment.url,
-                version: record?.directusVersion, condition: "unknown", detail: nil, revision: nil,
+                version: record?.directusVersion, condition: .unknown, detail: nil, revision: nil,
                 lastPoll: observation?.observedAt)
             if index == 0 {
-                row.condition = "source"
+                row.condition = .source
                 row.revision = latestRevision?.id
             } else if let revision = latestRevision,
                 let promotion = try store.promotion(revisionID: revision.id, target: environment.name)
             {
-                row.condition = promotion.state == .applied ? "in sync" : "behind"
-                row.detail = promotion.state == .applied ? nil : promotion.state.words
+                switch promotion.state {
+                case .applied: row.condition = .inSync
+                case .awaitingApproval: row.condition = .awaitingApproval
+                default:
+                    row.condition = .behind
+                    row.detail = promotion.state.words
+                }
                 row.revision = try Self.appliedRevision(store: store, target: environment.name)
             }
             if index > 0,
@@ -91,15 +121,15 @@ public struct StatusReport: Sendable {
                     $0.state == .applied
                 }), try store.revision(id: rolledBack.revisionID)?.environment == environment.name
             {
-                row.condition = "rolled back"
+                row.condition = .rolledBack
                 row.detail = "promotion \(rolledBack.id); the next revision brings it forward again"
             }
             if index > 0, let drift = try store.drift(environment: environment.name) {
-                row.condition = "drifted"
+                row.condition = .drifted
                 row.detail = drift.summary
             }
             if let observation, observation.snapshotHash == nil {
-                row.condition = "unreachable"
+                row.condition = .unreachable
                 row.detail = observation.error
             }
             rows.append(row)
@@ -164,7 +194,7 @@ public struct StatusReport: Sendable {
                     [
                         "name": .string(row.name), "role": .string(row.role), "url": .string(row.url),
                         "version": row.version.map(JSONValue.string) ?? .null,
-                        "condition": .string(row.condition.replacingOccurrences(of: " ", with: "_")),
+                        "condition": .string(row.condition.key),
                         "detail": row.detail.map(JSONValue.string) ?? .null,
                         "revision": row.revision.map { .number(JSONNumber(Int($0))) } ?? .null,
                         "last_poll": row.lastPoll.map { .string(PromotionView.timestamp($0)) } ?? .null,
@@ -232,7 +262,7 @@ public struct StatusReport: Sendable {
                 }
             ).render()
         }
-        for row in environments where row.condition == "drifted" {
+        for row in environments where row.condition == .drifted {
             out +=
                 "\n" + style.attention("→") + " \(row.name) drifted: \(row.detail ?? "")\n"
                 + "  adopt it with: directus-promoter drift accept \(row.name); "

@@ -6,21 +6,58 @@ import NIOHTTP1
 import NIOPosix
 import PromotionStore
 
-/// The read-only HTTP endpoint: `GET /metrics` (Prometheus text), `GET /healthz` (200, or 503 with the reason) and
-/// `GET /status` (the JSON of `status --json`). Nothing that changes state is served: any other method is 405.
+/// The daemon's HTTP endpoint: `GET /metrics` (Prometheus text), `GET /healthz` (200, or 503 with the reason),
+/// `GET /status` (the JSON of `status --json`) and the web view (`WebView`). Only GET and HEAD are served, and POST
+/// where the handler takes it (a decision, when `http.decisions` is configured); anything else is 405.
 public struct StatusServer: Sendable {
+    /// One request as the handler sees it.
+    public struct Request: Sendable {
+        public var method: String
+        /// The path, without the query string.
+        public var path: String
+        /// Query parameters, percent-decoded, in order.
+        public var query: [(name: String, value: String)]
+        public var headers: [(name: String, value: String)]
+        public var body: [UInt8]
+
+        public init(
+            method: String = "GET", target: String, headers: [(name: String, value: String)] = [], body: [UInt8] = []
+        ) {
+            self.method = method
+            let parts = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+            path = String(parts.first ?? "/")
+            query = parts.count > 1 ? FormEncoding.decode(String(parts[1])) : []
+            self.headers = headers
+            self.body = body
+        }
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.name.lowercased() == name.lowercased() }?.value
+        }
+
+        public func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
+    }
+
     public struct Response: Sendable {
         public var status: Int
         public var contentType: String
         public var body: [UInt8]
-        public init(status: Int, contentType: String, body: [UInt8]) {
+        /// More headers (`Content-Security-Policy`, `Location`, `WWW-Authenticate`).
+        public var headers: [(name: String, value: String)] = []
+
+        public init(status: Int, contentType: String, body: [UInt8], headers: [(name: String, value: String)] = []) {
             self.status = status
             self.contentType = contentType
             self.body = body
+            self.headers = headers
+        }
+
+        static func text(_ status: Int, _ text: String) -> Response {
+            Response(status: status, contentType: "text/plain; charset=utf-8", body: Array(text.utf8))
         }
     }
 
-    public typealias Handler = @Sendable (_ path: String) async -> Response
+    public typealias Handler = @Sendable (_ request: Request) async -> Response
 
     /// What a connection may take, so that idle or slow clients cannot hold the server.
     public struct Limits: Sendable {
@@ -106,6 +143,7 @@ public struct StatusServer: Sendable {
         let limits: Limits
         var head: HTTPRequestHead?
         var bodyBytes = 0
+        var body: [UInt8] = []
         /// Closes the connection unless a request head arrives first.
         var timer: Scheduled<Void>?
 
@@ -137,26 +175,32 @@ public struct StatusServer: Sendable {
                 timer = nil
                 self.head = head
                 bodyBytes = 0
-            case .body(let buffer):
+                body = []
+            case .body(var buffer):
                 bodyBytes += buffer.readableBytes
-                if bodyBytes > limits.maxBodyBytes { context.close(promise: nil) }
+                if bodyBytes > limits.maxBodyBytes {
+                    context.close(promise: nil)
+                } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
+                    body += bytes
+                }
             case .end:
                 guard let head else { return }
                 self.head = nil
                 let loop = context.eventLoop
                 let contextBox = NIOLoopBound(context, eventLoop: loop)
                 let keepAlive = head.isKeepAlive
-                let path = String(head.uri.split(separator: "?").first ?? "/")
-                guard head.method == .GET || head.method == .HEAD else {
-                    respond(
-                        contextBox, Response(status: 405, contentType: "text/plain", body: Array("read-only\n".utf8)),
-                        keepAlive: keepAlive, headOnly: false)
+                guard [.GET, .HEAD, .POST].contains(head.method) else {
+                    respond(contextBox, .text(405, "method not allowed\n"), keepAlive: keepAlive, headOnly: false)
                     return
                 }
                 let headOnly = head.method == .HEAD
+                let request = Request(
+                    method: head.method == .HEAD ? "GET" : head.method.rawValue, target: head.uri,
+                    headers: head.headers.map { ($0.name, $0.value) }, body: body)
+                body = []
                 let handler = self.handler
                 let promise = loop.makePromise(of: Response.self)
-                promise.completeWithTask { await handler(path) }
+                promise.completeWithTask { await handler(request) }
                 promise.futureResult.whenSuccess { [self] response in
                     respond(contextBox, response, keepAlive: keepAlive, headOnly: headOnly)
                 }
@@ -171,6 +215,7 @@ public struct StatusServer: Sendable {
             headers.add(name: "Content-Type", value: response.contentType)
             headers.add(name: "Content-Length", value: "\(response.body.count)")
             headers.add(name: "Cache-Control", value: "no-store")
+            for (name, value) in response.headers { headers.add(name: name, value: value) }
             if !keepAlive { headers.add(name: "Connection", value: "close") }
             let head = HTTPResponseHead(
                 version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
@@ -188,14 +233,21 @@ public struct StatusServer: Sendable {
     }
 
     /// The daemon's handler: metrics refreshed from the store, health from each environment's polls
-    /// (`HealthRule`), status as `status --json`.
+    /// (`HealthRule`), status as `status --json`, and everything else the web view's (`WebView`).
     public static func daemonHandler(
         store: Store, configuration: @escaping @Sendable () -> DaemonConfiguration, metrics: DaemonMetrics,
-        now: @escaping @Sendable () -> Date
+        web: WebView? = nil, now: @escaping @Sendable () -> Date
     ) -> Handler {
-        { path in
+        { request in
             let configuration = configuration()
-            switch path {
+            if request.method == "POST" || !["/metrics", "/healthz", "/status"].contains(request.path) {
+                guard let web else {
+                    return request.method == "POST"
+                        ? .text(405, "read-only\n") : .text(404, "try /metrics, /healthz or /status\n")
+                }
+                return await web.respond(to: request, configuration: configuration)
+            }
+            switch request.path {
             case "/metrics":
                 metrics.refresh(store: store, configuration: configuration, now: now())
                 return Response(
@@ -217,8 +269,7 @@ public struct StatusServer: Sendable {
                     status: 200, contentType: "application/json",
                     body: JSONWriter(layout: .indented("  ")).bytes(report.json))
             default:
-                return Response(
-                    status: 404, contentType: "text/plain", body: Array("try /metrics, /healthz or /status\n".utf8))
+                return .text(404, "try /metrics, /healthz or /status\n")
             }
         }
     }

@@ -21,13 +21,13 @@ struct StatusService: Service {
         do {
             try await cancelWhenGracefulShutdown { [server, logger, onListening] in
                 try await server.run { address in
-                    logger.notice("serving /metrics, /healthz and /status on \(address)")
+                    logger.notice("serving the web view, /metrics, /healthz and /status on \(address)")
                     onListening(address)
                 }
             }
         } catch is CancellationError {
         } catch {
-            logger.error("cannot serve /metrics, /healthz and /status: \(Self.describe(error, server: server))")
+            logger.error("cannot serve the web view and /metrics: \(Self.describe(error, server: server))")
         }
     }
 

@@ -22,12 +22,12 @@ public struct TextStyle: Sendable {
         }
     }
 
-    public func condition(_ condition: String) -> String {
+    public func condition(_ condition: StatusReport.Condition) -> String {
         switch condition {
-        case "in sync": wrap(condition, "32")
-        case "behind", "rolled back": wrap(condition, "33")
-        case "unreachable", "drifted": wrap(condition, "31")
-        default: condition
+        case .inSync: wrap(condition.rawValue, "32")
+        case .behind, .rolledBack, .awaitingApproval: wrap(condition.rawValue, "33")
+        case .unreachable, .drifted: wrap(condition.rawValue, "31")
+        case .source, .unknown: condition.rawValue
         }
     }
 }

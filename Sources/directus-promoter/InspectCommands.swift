@@ -189,7 +189,7 @@ struct CheckConfigCommand: AsyncParsableCommand {
 struct DriftCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drift", abstract: "Show or accept drift (changes made directly on an environment).",
-        subcommands: [List.self, Accept.self], defaultSubcommand: List.self)
+        subcommands: [List.self, Show.self, Accept.self], defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -207,6 +207,38 @@ struct DriftCommand: ParsableCommand {
                 print(listing.text(now: Date()), terminator: "")
             }
             if !listing.drifts.isEmpty { throw ExitStatus.attention }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show what changed on a drifted environment, as a plan.",
+            usage: "directus-promoter drift show <environment> [--json] [options]")
+
+        @OptionGroup var options: ConfigOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The environment.")
+        var environment: String
+
+        func run() throws {
+            let configuration = try options.load()
+            guard configuration.environments.contains(where: { $0.name == environment }) else {
+                throw CommandError("no environment \(environment) in \(configuration.path)")
+            }
+            guard
+                let detail = try DriftDetail(
+                    environment: environment, store: try options.openStore(configuration), configuration: configuration)
+            else {
+                print("\(environment) has the schema it should have: no drift")
+                return
+            }
+            if output.json {
+                output.emit(detail.json)
+            } else {
+                print(detail.text(now: Date(), color: output.colored), terminator: "")
+            }
+            throw ExitStatus.attention
         }
     }
 

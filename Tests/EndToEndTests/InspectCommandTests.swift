@@ -111,6 +111,13 @@ struct InspectCommandTests {
             let list = try await h.cli(["drift", "list"])
             #expect(list.status == 3)
             #expect(list.standardOutput.contains("production"))
+            let show = try await h.cli(["drift", "show", "production"])
+            #expect(show.status == 3)
+            #expect(show.standardOutput.contains("+ field \(added)"), "\(show.standardOutput)")
+            let shown = try JSONParser.parse(
+                Array(try await h.cli(["drift", "show", "production", "--json"]).standardOutput.utf8))
+            #expect(shown["plan"]?["summary"]?["create"] == 1)
+            #expect(try await h.cli(["drift", "show", "staging"]).standardOutput.contains("no drift"))
             let none = try await h.cli(["drift", "accept", "staging"])
             #expect(none.status == 1)
             #expect(none.standardError.contains("staging has no drift to accept"))

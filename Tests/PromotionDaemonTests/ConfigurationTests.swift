@@ -139,6 +139,47 @@ struct ConfigurationTests {
         #expect(found.allSatisfy { $0.hasPrefix("test.yaml:") })
     }
 
+    @Test("http.decisions: one source of credentials, only with http.listen; the file's lines are checked at start")
+    func webDecisions() throws {
+        let environments = """
+            environments:
+              - {name: development, url: "http://localhost:8055", token_env: DEV_TOKEN}
+              - {name: staging, url: "http://localhost:8056", token_env: STAGING_TOKEN}
+            """
+        #expect(
+            problems("http:\n  decisions:\n    credentials_env: WEB\n" + environments) == [
+                "test.yaml:3:5: http.decisions: needs http.listen: the web view serves the decisions"
+            ])
+        #expect(
+            problems("http:\n  listen: 127.0.0.1:9464\n  decisions: {}\n" + environments).first?.contains(
+                "http.decisions: names no credentials") == true)
+        #expect(
+            problems(
+                "http:\n  listen: 127.0.0.1:9464\n  decisions: {credentials_env: A, credentials_file: /b}\n"
+                    + environments
+            ).first?.contains("give only one of credentials_file and credentials_env") == true)
+        let configuration = try read(
+            "http:\n  listen: 127.0.0.1:9464\n  decisions: {credentials_env: WEB}\n" + environments)
+        let good = try configuration.deciders(processEnvironment: [
+            "WEB": "# who decides\nalice:correct horse battery\n\nbob:another long secret"
+        ])
+        #expect(good?.keys.sorted() == ["alice", "bob"])
+        for (text, reason) in [
+            ("alice", "line 1 is not name:password"), ("alice:short", "shorter than 12 characters"),
+            ("al ice:correct horse battery", "a name has letters"), ("# nobody", "it names nobody"),
+        ] {
+            #expect(throws: Secret.ResolutionError.self) {
+                _ = try configuration.deciders(processEnvironment: ["WEB": text])
+            }
+            let problems = configuration.secretProblems(processEnvironment: [
+                "WEB": text, "DEV_TOKEN": "x", "STAGING_TOKEN": "y",
+            ])
+            #expect(problems.contains { $0.contains(reason) && $0.contains("test.yaml:3:") }, "\(problems)")
+            #expect(!problems.joined().contains("correct horse"), "never the secret")
+        }
+        #expect(try read(environments).deciders() == nil, "off by default")
+    }
+
     @Test("durations read as operators write them")
     func durations() {
         #expect(ConfigurationReader.parseDuration("90") == .seconds(90))
