@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DirectusSchema
 import Foundation
+import NIOCore
 import NIOHTTP1
 import PromotionDaemon
 import PromotionStore
@@ -163,6 +164,60 @@ struct WebBrowserTests {
             #expect(try await stop(daemon) == 0)
         }
     }
+
+    @Test("with http.decisions, approving through the web needs the credentials and the form's token, and is audited")
+    func decisions() async throws {
+        try await withDaemonHarness { h in
+            let credentials = h.directory + "/web-deciders"
+            try "alice:correct horse battery staple\n".write(toFile: credentials, atomically: true, encoding: .utf8)
+            try h.writeConfig(extra: "http:\n  listen: 127.0.0.1:0\n  decisions:\n    credentials_file: \(credentials)")
+            let daemon = try h.startDaemon()
+            defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
+            #expect(try await eventually { h.latest("production")?.state == .awaitingApproval }, "\(h.log)")
+            let base = try await Self.address(h)
+            let id = try #require(h.latest("production")?.id)
+            let basic = "Basic " + Data("alice:correct horse battery staple".utf8).base64EncodedString()
+
+            func send(
+                _ method: HTTPMethod, _ path: String, auth: String?, body: String? = nil
+            ) async throws
+                -> (status: Int, text: String)
+            {
+                var request = HTTPClientRequest(url: base + path)
+                request.method = method
+                if let auth { request.headers.add(name: "Authorization", value: auth) }
+                if let body {
+                    request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+                    request.body = .bytes(ByteBuffer(string: body))
+                }
+                let response = try await Self.noRedirects.execute(request, timeout: .seconds(10))
+                return (Int(response.status.code), String(buffer: try await response.body.collect(upTo: 1 << 20)))
+            }
+            let page = try await send(.GET, "/promotions/\(id)", auth: basic)
+            #expect(page.text.contains("<form class=\"decide\""), "\(page.text.prefix(300))")
+            let token = try #require(
+                page.text.components(separatedBy: "name=\"token\" value=\"").dropFirst().first?.prefix(64))
+            let form = "token=\(token)&decision=approve&comment=from+the+web"
+            #expect(try await send(.POST, "/promotions/\(id)/decision", auth: nil, body: form).status == 401)
+            #expect(
+                try await send(.POST, "/promotions/\(id)/decision", auth: basic, body: "token=0&decision=approve")
+                    .status
+                    == 403)
+            #expect(h.latest("production")?.state == .awaitingApproval)
+            #expect(try await send(.POST, "/promotions/\(id)/decision", auth: basic, body: form).status == 303)
+            #expect(try await eventually(10) { h.latest("production")?.state == .applied }, "\(h.log)")
+            let events = try h.store().events(promotionID: id)
+            #expect(
+                events.contains { $0.actor == "alice (web)" && $0.message.contains("from the web") },
+                "\(events.map(\.message))")
+            #expect(!h.log.contains("correct horse battery staple"), "the password never reaches the log")
+            #expect(try await stop(daemon) == 0)
+        }
+    }
+
+    /// A client that shows redirects rather than following them.
+    static let noRedirects = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
 
     /// The demo's change plus the deletion of `articles.body`: a destructive plan for production.
     static func withDeletion() -> Snapshot {
