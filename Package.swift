@@ -33,6 +33,10 @@ let package = Package(
         ),
         // Pure: pipelines, the promotion state machine, policies.
         .target(name: "PromotionCore", dependencies: ["DirectusSchema"]),
+        // Pure: Directus configuration (roles, policies, permissions, flows…) read from exports, in canonical form.
+        .target(
+            name: "DirectusConfig",
+            dependencies: ["DirectusSchema", .product(name: "Crypto", package: "swift-crypto")]),
         // The process's registry of secrets, blanked out of everything written to logs and the state database.
         .target(name: "Redaction"),
         // zstd from the system: SwiftPM asks pkg-config for it and, when it is missing, names the package to install
@@ -124,6 +128,7 @@ let package = Package(
             ],
             path: "Tests/TestSupport"),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema", "TestSupport"]),
+        .testTarget(name: "DirectusConfigTests", dependencies: ["DirectusConfig", "DirectusSchema", "TestSupport"]),
         .testTarget(name: "PromotionCoreTests", dependencies: ["PromotionCore", "DirectusSchema", "TestSupport"]),
         .testTarget(
             name: "PromotionStoreTests",
