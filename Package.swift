@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "DirectusClient",
             dependencies: [
-                "DirectusSchema", "Redaction",
+                "DirectusSchema", "DirectusConfig", "Redaction",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "DirectusEmulator",
             dependencies: [
-                "DirectusSchema",
+                "DirectusSchema", "DirectusConfig",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -156,8 +156,10 @@ let package = Package(
         .testTarget(
             name: "DirectusClientTests",
             dependencies: [
-                "DirectusClient", "DirectusEmulator", "DirectusSchema", "TestSupport",
+                "DirectusClient", "DirectusConfig", "DirectusEmulator", "DirectusSchema", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

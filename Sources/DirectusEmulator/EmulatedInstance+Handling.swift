@@ -1,3 +1,4 @@
+import DirectusConfig
 import DirectusSchema
 import Foundation
 
@@ -91,6 +92,8 @@ extension EmulatedInstance {
         case ("POST", "/schema/apply"): return try apply(request, jsonBody, accountability, partial: partialApply)
         case ("GET", let path) where path.hasPrefix("/items/"):
             return try items(String(path.dropFirst("/items/".count)), request, accountability)
+        case (_, let path) where configurationKind(path) != nil && parsedVersion >= DirectusVersion(11, 0, 0):
+            return try configurationRoute(request, jsonBody, accountability)
         default:
             throw DirectusErrorResponse.routeNotFound(request.path)
         }
@@ -461,6 +464,113 @@ extension EmulatedInstance {
         return SnapshotDiff(
             collections: take(diff.collections), fields: take(diff.fields), systemFields: take(diff.systemFields),
             relations: take(diff.relations))
+    }
+
+    // MARK: Configuration (roles, policies, access, permissions, flows, …)
+
+    /// The configuration collection a path names (`/roles`, `/roles/KEY`, `/settings`).
+    func configurationKind(_ path: String) -> ConfigKind? {
+        let parts = path.split(separator: "/")
+        guard (1...2).contains(parts.count), !String(parts[0]).hasPrefix("directus_") else { return nil }
+        return ConfigKind(collection: String(parts[0]))
+    }
+
+    private func configurationRoute(
+        _ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability
+    ) throws -> EmulatorResponse {
+        try requireAdmin(accountability)
+        let parts = request.path.split(separator: "/").map(String.init)
+        guard let kind = configurationKind(request.path) else {
+            throw DirectusErrorResponse.routeNotFound(request.path)
+        }
+        let key = parts.count == 2 ? parts[1].removingPercentEncoding ?? parts[1] : nil
+        if kind == .settings {
+            switch request.method {
+            case "GET":
+                return .data(
+                    .object(
+                        config.presented(
+                            config.rows[.settings]?.first ?? EmulatedConfiguration.object(["id": 1]), .settings)))
+            case "PATCH":
+                guard let body = jsonBody?.objectValue else {
+                    throw DirectusErrorResponse.invalidPayload("\"value\" must be of type object")
+                }
+                if config.rows[.settings, default: []].isEmpty {
+                    config.rows[.settings] = [EmulatedConfiguration.object(["id": 1])]
+                }
+                try config.update(
+                    .settings, key: "1",
+                    body.filter { $0.key != "license_key" && $0.key != "license_token" }.reduce(into: JSONObject()) {
+                        $0[$1.key] = $1.value
+                    })
+                return .data(.object(config.presented(config.rows[.settings]![0], .settings)))
+            default: throw DirectusErrorResponse.routeNotFound(request.path)
+            }
+        }
+        switch (request.method, key) {
+        case ("GET", nil):
+            var limit = Int(request.queryValue("limit") ?? "") ?? 100
+            if let cap = configuration.queryLimitMax { limit = limit < 0 ? cap : min(limit, cap) }
+            let offset = Int(request.queryValue("offset") ?? "") ?? 0
+            if request.queryValue("aggregate[count]") != nil {
+                return .data([["count": .number(JSONNumber(config.rows[kind]?.count ?? 0))]])
+            }
+            return .data(.array(config.read(kind, limit: limit, offset: offset).map(JSONValue.object)))
+        case ("GET", let key?):
+            guard let index = config.find(kind, key) else { throw DirectusErrorResponse.forbidden }
+            return .data(.object(config.presented(config.rows[kind]![index], kind)))
+        case ("POST", nil):
+            switch jsonBody {
+            case .object(let object)?: return .data(.object(try config.create(kind, object)))
+            case .array(let array)?:
+                let saved = config
+                do {
+                    var created: [JSONValue] = []
+                    for item in array {
+                        created.append(.object(try config.create(kind, item.objectValue ?? JSONObject())))
+                    }
+                    return .data(.array(created))
+                } catch {
+                    config = saved  // one transaction
+                    throw error
+                }
+            default: throw DirectusErrorResponse.invalidPayload("\"value\" must be of type object")
+            }
+        case ("PATCH", let key?):
+            try config.update(kind, key: key, jsonBody?.objectValue ?? JSONObject())
+            guard let index = config.find(kind, key) else { return .noContent }
+            return .data(.object(config.presented(config.rows[kind]![index], kind)))
+        case ("PATCH", nil):
+            let saved = config
+            do {
+                for item in jsonBody?.arrayValue ?? [] {
+                    guard let object = item.objectValue,
+                        let key = object["id"].flatMap({ $0.stringValue ?? $0.jsonString })
+                    else { throw DirectusErrorResponse.invalidPayload("\"id\" is required") }
+                    try config.update(kind, key: key, object)
+                }
+            } catch {
+                config = saved
+                throw error
+            }
+            return .noContent
+        case ("DELETE", let key?):
+            try config.delete(kind, key: key)
+            return .noContent
+        case ("DELETE", nil):
+            let saved = config
+            do {
+                for item in jsonBody?.arrayValue ?? [] {
+                    try config.delete(kind, key: item.stringValue ?? item.jsonString)
+                }
+            } catch {
+                config = saved
+                throw error
+            }
+            return .noContent
+        default:
+            throw DirectusErrorResponse.routeNotFound(request.path)
+        }
     }
 
     // MARK: /items (row counts only)

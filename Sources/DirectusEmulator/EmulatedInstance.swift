@@ -1,3 +1,4 @@
+import DirectusConfig
 import DirectusSchema
 import Foundation
 
@@ -26,6 +27,8 @@ public actor EmulatedInstance {
     var driftCount = 0
     var tokenSerial = 0
     var rowCounts: [String: Int]
+    /// Roles, policies, permissions, flows… (11.0+), served over REST.
+    var config: EmulatedConfiguration
 
     /// An instance holding `snapshot` (or an empty schema), answering as `configuration` says.
     /// With `persistPath`, the schema is written there after every change, and read from there at start when the
@@ -40,6 +43,7 @@ public actor EmulatedInstance {
         self.now = now
         self.persistPath = persistPath
         self.rowCounts = configuration.rowCounts
+        self.config = EmulatedConfiguration.bootstrap(adminUsers: configuration.users.filter(\.admin).map(\.email))
         if let persistPath, FileManager.default.fileExists(atPath: persistPath) {
             self.snapshot = try SnapshotLoader.load(contentsOfFile: persistPath).snapshot
         } else {
@@ -148,6 +152,12 @@ public actor EmulatedInstance {
 
     /// How many applies changed the schema (the partial apply fault counts too).
     public func applyCount() -> Int { appliedCount }
+
+    /// The configuration rows of a collection as stored (ids included, aliases not).
+    public func configurationRows(_ kind: ConfigKind) -> [JSONObject] { config.rows[kind] ?? [] }
+
+    /// Replaces the rows of a collection, as changes made in the Data Studio would.
+    public func setConfigurationRows(_ rows: [JSONObject], for kind: ConfigKind) { config.rows[kind] = rows }
 
     /// Sets the number of rows `GET /items/COLLECTION?aggregate[count]=*` reports.
     public func setRowCount(_ count: Int, for collection: String) { rowCounts[collection] = count }

@@ -33,6 +33,8 @@ public struct EmulatorConfiguration: Sendable {
     /// `IMPORT_MAX_FILE_SIZE` (12.2+): a multipart file of this many bytes or more is refused with 413 (Directus's
     /// default: 50 MB). Earlier versions have no cap.
     public var importMaxFileSize: Int
+    /// `QUERY_LIMIT_MAX`: the most rows one read returns, `limit=-1` included (Directus's default: no cap).
+    public var queryLimitMax: Int?
     /// `LOGIN_STALL_TIME`: logins answer no sooner than this (Directus's default: 500 ms).
     public var loginStall: Duration
     /// `PUBLIC_URL`, reported as `serviceId` by the health check.
