@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "PromotionStore",
             dependencies: [
-                "DirectusSchema", "PromotionCore", "CZstd", "Redaction",
+                "DirectusSchema", "DirectusConfig", "PromotionCore", "CZstd", "Redaction",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -77,7 +77,8 @@ let package = Package(
         .target(
             name: "PromotionDaemon",
             dependencies: [
-                "DirectusSchema", "PromotionCore", "PromotionStore", "DirectusClient", "CMalloc", "Redaction",
+                "DirectusSchema", "DirectusConfig", "PromotionCore", "PromotionStore", "DirectusClient", "CMalloc",
+                "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -167,7 +168,7 @@ let package = Package(
             name: "PromotionDaemonTests",
             dependencies: [
                 "PromotionDaemon", "PromotionStore", "PromotionCore", "DirectusClient", "DirectusEmulator",
-                "DirectusSchema", "TestSupport",
+                "DirectusSchema", "DirectusConfig", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]

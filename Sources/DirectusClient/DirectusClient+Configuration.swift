@@ -55,3 +55,49 @@ extension DirectusClient {
         return ConfigExport(format: .live, rows: rows, incomplete: incomplete, notes: notes)
     }
 }
+
+extension DirectusClient {
+    /// A write to a configuration collection (CONFIG-SPEC section 2): one request, atomic on the instance, never
+    /// counted against the tick's budget (a write that is due is sent with its whole request timeout). A `POST` is
+    /// never sent twice; a `PATCH` or `DELETE` may be (the same effect).
+    public enum ConfigurationWrite: Sendable {
+        case create(JSONObject)
+        case update(id: String, JSONObject)
+        case delete(id: String)
+        /// `PATCH /settings` (the singleton).
+        case settings(JSONObject)
+    }
+
+    /// Sends one write to `kind`'s collection; a create answers the record as stored (its id).
+    @discardableResult
+    public func write(_ write: ConfigurationWrite, to kind: ConfigKind) async throws(DirectusClientError) -> JSONObject?
+    {
+        let base = "/" + kind.fileStem
+        func path(_ id: String) -> String {
+            base + "/" + (id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? id)
+        }
+        let call: Call
+        switch write {
+        case .create(let body):
+            call = Call(
+                method: .POST, path: base, body: .json(JSONWriter().bytes(.object(body))), isIdempotent: false,
+                operation: "create in \(kind.collection)", budgeted: false)
+        case .update(let id, let body):
+            call = Call(
+                method: .PATCH, path: path(id), body: .json(JSONWriter().bytes(.object(body))), isIdempotent: true,
+                operation: "update \(kind.collection) \(id)", budgeted: false)
+        case .delete(let id):
+            call = Call(
+                method: .DELETE, path: path(id), isIdempotent: true, operation: "delete \(kind.collection) \(id)",
+                budgeted: false)
+        case .settings(let body):
+            call = Call(
+                method: .PATCH, path: "/settings", body: .json(JSONWriter().bytes(.object(body))), isIdempotent: true,
+                operation: "update directus_settings", budgeted: false)
+        }
+        let answer = try await perform(call)
+        if answer.status == 204 { return nil }
+        let json = try Self.json(answer, operation: call.operation, expected: [200])
+        return json["data"]?.objectValue
+    }
+}

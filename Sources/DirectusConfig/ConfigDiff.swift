@@ -95,7 +95,7 @@ public struct ConfigDiff: Sendable {
                 change = Change(
                     kind: kind, key: key, action: .create, fields: [], before: nil, after: after.fields, concerns: [])
             case (let before?, nil):
-                if desired.incomplete {
+                if desired.incomplete || desired.incompleteKinds.contains(kind) {
                     withheld += 1
                     continue
                 }

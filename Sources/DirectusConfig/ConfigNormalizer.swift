@@ -82,8 +82,15 @@ public enum ConfigNormalizer {
         }
     }
 
-    public static func snapshot(of export: ConfigExport) -> ConfigurationSnapshot {
+    /// The canonical form of `export`. `pinned` names, per kind, records whose logical key is already known (by
+    /// id: the persisted identity mapping, or the same UUID as a source record): they take that key whatever their
+    /// natural key, and an unpinned record whose natural key clashes with a pinned one gets a key of its own
+    /// (`role:Editor#~<id>`), matched by nothing on the other side.
+    public static func snapshot(
+        of export: ConfigExport, pinned: [ConfigKind: [String: String]] = [:]
+    ) -> ConfigurationSnapshot {
         var run = Run(export: export)
+        run.pinned = pinned
         return run.snapshot()
     }
 
@@ -97,6 +104,8 @@ public enum ConfigNormalizer {
         var keys: [ConfigKind: [String: String]] = [:]
         var skipped: [String: Int] = [:]
         var unresolved: [String] = []
+        /// id → logical key, per kind, decided before the natural keys.
+        var pinned: [ConfigKind: [String: String]] = [:]
 
         init(export: ConfigExport) { self.export = export }
 
@@ -136,16 +145,32 @@ public enum ConfigNormalizer {
         mutating func assignKeys() {
             for kind in ConfigKind.allCases {
                 var kept: [(row: JSONObject, base: String)] = []
+                var named: [(row: JSONObject, base: String, key: String)] = []
+                var map: [String: String] = [:]
+                let pins = pinned[kind] ?? [:]
                 for row in rowsOf(kind) {
                     guard let base = baseKey(of: row, kind: kind) else { continue }
+                    if let id = ConfigNormalizer.id(of: row, format: export.format), let key = pins[id] {
+                        named.append((row, key, key))
+                        map[id] = key
+                        continue
+                    }
                     kept.append((row, base))
                 }
+                let pinnedKeys = Set(pins.values)
                 // Records that share a base key are told apart as `#1`, `#2`… by their content, then their id: the
                 // same whatever order the export lists them in. Kinds are done parents first, so the keys their
                 // references need exist already.
-                var named: [(row: JSONObject, base: String, key: String)] = []
-                var map: [String: String] = [:]
                 for (base, group) in Dictionary(grouping: kept, by: \.base) {
+                    if pinnedKeys.contains(where: { $0 == base || $0.hasPrefix(base + "#") }) {
+                        // The key is taken by a pinned record: these are other records, matched by nothing.
+                        for item in group {
+                            let id = ConfigNormalizer.id(of: item.row, format: export.format) ?? "?"
+                            named.append((item.row, base + "#~" + id, base + "#~" + id))
+                            map[id] = base + "#~" + id
+                        }
+                        continue
+                    }
                     let ordered = group.map { item in
                         (
                             item: item, content: JSONWriter.canonical.string(provisionalFields(item.row, kind: kind)),

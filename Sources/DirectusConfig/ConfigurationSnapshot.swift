@@ -31,6 +31,21 @@ public struct ConfigurationSnapshot: Sendable {
     public var incomplete: Bool
     /// Records left out on purpose, by reason (`user-bound access`), with how many.
     public var skipped: [String: Int]
+    /// Kinds the read may lack records of although it was not cut short (an unlicensed 12.x instance hides
+    /// custom-shaped permissions): deletions of them are never inferred.
+    public var incompleteKinds: Set<ConfigKind> = []
+
+    public init(
+        entities: [String: ConfigEntity], ambiguous: [String: Int] = [:], unresolved: [String] = [],
+        kinds: Set<ConfigKind>, incomplete: Bool = false, skipped: [String: Int] = [:]
+    ) {
+        self.entities = entities
+        self.ambiguous = ambiguous
+        self.unresolved = unresolved
+        self.kinds = kinds
+        self.incomplete = incomplete
+        self.skipped = skipped
+    }
 
     /// `{"format":1,"entities":{key: fields}}`, keys sorted, compact: what is hashed and stored.
     public var canonicalJSON: [UInt8] {

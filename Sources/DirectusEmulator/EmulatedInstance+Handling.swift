@@ -26,7 +26,7 @@ extension EmulatedInstance {
         var delivery = EmulatorResponse.Delivery.normal
         var delay: Duration?
         var partialApply = false
-        if let fault = takeFault(for: request.path) {
+        if let fault = takeFault(for: request.path, method: request.method) {
             switch fault {
             case .status(let code):
                 var response = EmulatorResponse.error(.serviceUnavailable(code))
@@ -57,8 +57,11 @@ extension EmulatedInstance {
         return response
     }
 
-    private func takeFault(for path: String) -> EmulatorFault? {
-        guard let index = faults.firstIndex(where: { rule in rule.pathPrefix.map { path.hasPrefix($0) } ?? true })
+    private func takeFault(for path: String, method: String) -> EmulatorFault? {
+        guard
+            let index = faults.firstIndex(where: { rule in
+                (rule.pathPrefix.map { path.hasPrefix($0) } ?? true) && (rule.method.map { $0 == method } ?? true)
+            })
         else {
             return nil
         }

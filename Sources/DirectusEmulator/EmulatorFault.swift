@@ -72,11 +72,14 @@ public struct FaultRule: Sendable, Equatable {
     public var pathPrefix: String?
     /// How many matching requests get it; `nil` for all of them until cleared.
     public var remaining: Int?
+    /// Only requests with this method (`POST`); `nil` matches every method.
+    public var method: String?
 
-    public init(_ fault: EmulatorFault, path: String? = nil, times: Int? = 1) {
+    public init(_ fault: EmulatorFault, path: String? = nil, times: Int? = 1, method: String? = nil) {
         self.fault = fault
         self.pathPrefix = path
         self.remaining = times
+        self.method = method
     }
 
     /// Reads `FAULT[@PATH][xCOUNT]`, e.g. `503@/schema/diffx2`, `drop@/schema/snapshot`, `delay=2s`.

@@ -14,6 +14,8 @@ public struct IgnoreRules: Sendable, Equatable {
     /// Whether an entity of `collection` (and `field`, for fields and relations) is ignored.
     public func matches(collection: String, field: String?) -> Bool {
         patterns.contains { pattern in
+            // `role:Editor`, `flow:…`: configuration (DirectusConfig's ConfigIgnore), never a collection.
+            if pattern.contains(":") { return false }
             let parts = pattern.split(separator: ".", maxSplits: 1).map(String.init)
             guard Self.glob(parts[0], collection) else { return false }
             guard parts.count == 2 else { return true }
@@ -27,7 +29,9 @@ public struct IgnoreRules: Sendable, Equatable {
     /// of the last poll would leave a collection out of one poll and in the next, a new revision every time.
     public var excludedCollections: [String] {
         var seen = Set<String>()
-        return patterns.filter { !$0.contains(".") && !$0.contains("*") && seen.insert($0).inserted }
+        return patterns.filter {
+            !$0.contains(".") && !$0.contains("*") && !$0.contains(":") && seen.insert($0).inserted
+        }
     }
 
     /// A Directus diff (`{collections, fields, systemFields, relations}`) without the ignored entries.

@@ -37,6 +37,13 @@ public enum ConfigurationKeys {
             path: "http.decisions.credentials_env", defaultValue: "off",
             meaning: "The same lines from this variable."),
         Key(
+            path: "promote", defaultValue: "[schema]",
+            meaning: "[schema, configuration] also promotes the collections below."),
+        Key(path: "configuration", defaultValue: "none", meaning: "What configuration is promoted."),
+        Key(
+            path: "configuration.collections", defaultValue: "required",
+            meaning: "roles, policies, access, permissions, flows, operations, ..."),
+        Key(
             path: "environments", defaultValue: "required",
             meaning: "The environments in promotion order: the source, then one target or more."),
         Key(path: "environments[].name", defaultValue: "required", meaning: "Lower-case letters, digits, - and _."),

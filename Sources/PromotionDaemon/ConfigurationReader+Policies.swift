@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusConfig
 import Foundation
 import Logging
 import PromotionCore
@@ -16,6 +17,19 @@ extension ConfigurationReader {
         var patterns: [String] = []
         for (index, element) in sequence.enumerated() {
             guard let pattern = string(element, path: "\(path)[\(index)]") else { continue }
+            if let colon = pattern.firstIndex(of: ":") {
+                // Configuration: `role:Editor`, `flow:Nightly export`.
+                if !ConfigIgnore.isConfigurationPattern(pattern) {
+                    let kinds = ConfigKind.allCases.filter { $0 != .settings }.map(\.rawValue)
+                    report(
+                        element, "\(path)[\(index)]",
+                        "names no kind of configuration (\(pattern[..<colon]))",
+                        hint: "\(kinds.joined(separator: ", ")) followed by : and a name, or settings.field")
+                    continue
+                }
+                patterns.append(pattern)
+                continue
+            }
             let parts = pattern.split(separator: ".", omittingEmptySubsequences: false)
             if parts.count > 2 || parts.contains(where: \.isEmpty) {
                 report(
@@ -119,5 +133,84 @@ extension ConfigurationReader {
         }
         guard let start = minutes(bounds[0]), let end = minutes(bounds[1]), start != end else { return nil }
         return (start, end)
+    }
+
+    /// `promote: [schema, configuration]` with `configuration.collections: [roles, policies, …]`: the kinds of
+    /// configuration promoted with the schema (none unless both say so), each with the parents its records refer to.
+    mutating func readPromotion(promote: Node?, configuration: Node?) -> [ConfigKind] {
+        var promotesConfiguration = false
+        if let promote {
+            guard case .sequence(let sequence) = promote else {
+                report(promote, "promote", "must be a list", hint: "[schema] or [schema, configuration]")
+                return []
+            }
+            var seen: [String] = []
+            for (index, element) in sequence.enumerated() {
+                guard let word = string(element, path: "promote[\(index)]") else { continue }
+                guard ["schema", "configuration"].contains(word) else {
+                    report(element, "promote[\(index)]", "is not schema or configuration")
+                    continue
+                }
+                seen.append(word)
+            }
+            if !seen.contains("schema") {
+                report(promote, "promote", "must include schema: configuration travels with the schema it governs")
+            }
+            promotesConfiguration = seen.contains("configuration")
+        }
+        var kinds: [ConfigKind] = []
+        if let configuration {
+            let keys = entries(
+                configuration, path: "configuration", allowed: ConfigurationKeys.children(of: "configuration"))
+            if let node = keys["collections"] {
+                guard case .sequence(let sequence) = node else {
+                    report(node, "configuration.collections", "must be a list", hint: "[roles, policies, permissions]")
+                    return []
+                }
+                for (index, element) in sequence.enumerated() {
+                    guard let name = string(element, path: "configuration.collections[\(index)]") else { continue }
+                    guard let kind = ConfigKind(collection: name) else {
+                        report(
+                            element, "configuration.collections[\(index)]", "is not a configuration collection",
+                            hint: ConfigKind.allCases.map(\.fileStem).joined(separator: ", "))
+                        continue
+                    }
+                    if !kinds.contains(kind) { kinds.append(kind) }
+                }
+                for kind in kinds {
+                    for parent in Self.parents(of: kind) where !kinds.contains(parent) {
+                        report(
+                            node, "configuration.collections",
+                            "\(kind.fileStem) refer to \(parent.fileStem), which must be promoted with them",
+                            hint: "add \(parent.fileStem)")
+                    }
+                }
+                if !promotesConfiguration {
+                    report(
+                        node, "configuration.collections", "is set but promote does not include configuration",
+                        hint: "promote: [schema, configuration]")
+                }
+            } else if promotesConfiguration {
+                report(configuration, "configuration", "needs collections: the configuration to promote, by name")
+            }
+        } else if promotesConfiguration, let promote {
+            report(
+                promote, "promote", "includes configuration but configuration.collections does not say which",
+                hint: "configuration: {collections: [roles, policies, access, permissions]}")
+        }
+        return promotesConfiguration ? kinds.sorted() : []
+    }
+
+    /// The kinds whose records `kind`'s records refer to (a reference to a kind not promoted could not be kept).
+    static func parents(of kind: ConfigKind) -> [ConfigKind] {
+        switch kind {
+        case .access: [.role, .policy]
+        case .permission: [.policy]
+        case .operation: [.flow]
+        case .flow: [.operation]
+        case .panel: [.dashboard]
+        case .preset: [.role]
+        default: []
+        }
     }
 }

@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusConfig
 import Foundation
 import Logging
 import PromotionCore
@@ -156,6 +157,7 @@ public struct ConfigurationReader {
         if let node = keys["webhooks"] {
             configuration.webhooks = readWebhooks(node)
         }
+        configuration.configurationKinds = readPromotion(promote: keys["promote"], configuration: keys["configuration"])
         if let node = keys["http"] {
             let httpKeys = entries(node, path: "http", allowed: ConfigurationKeys.children(of: "http"))
             if let listen = httpKeys["listen"], let text = string(listen, path: "http.listen") {

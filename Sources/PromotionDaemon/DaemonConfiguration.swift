@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusConfig
 import Foundation
 import Logging
 import PromotionCore
@@ -26,6 +27,9 @@ public struct DaemonConfiguration: Sendable {
     public var environments: [Environment]
     /// Where notifications go.
     public var webhooks: [WebhookConfiguration] = []
+    /// The configuration collections promoted with the schema (`promote: [schema, configuration]` and
+    /// `configuration.collections`); empty: the schema alone.
+    public var configurationKinds: [ConfigKind] = []
     /// The HTTP endpoint (`/metrics`, `/healthz`, `/status` and the web view); nil: off.
     public var http: HTTPEndpoint?
     /// Who may approve and reject in the web view: `name:password` lines (`http.decisions`); nil: read-only.
@@ -136,7 +140,7 @@ public struct DaemonConfiguration: Sendable {
 
     /// What the engine needs: the pipeline and each environment's policies.
     public func engineConfiguration() throws -> EngineConfiguration {
-        EngineConfiguration(
+        var engine = EngineConfiguration(
             pipeline: try pipeline, driftInterval: driftInterval,
             environments: environments.map {
                 EnvironmentSettings(
@@ -144,6 +148,8 @@ public struct DaemonConfiguration: Sendable {
                     ignore: $0.ignore, manageSystemIndexes: $0.manageSystemIndexes, windows: $0.windows,
                     soak: $0.soak, tickBudget: $0.tickBudget ?? $0.requestTimeout * 3)
             })
+        engine.configurationKinds = configurationKinds
+        return engine
     }
 
     /// Every secret the configuration names, read now: one line per secret that cannot be read (at its

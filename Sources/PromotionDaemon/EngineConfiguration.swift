@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusConfig
 import DirectusSchema
 import PromotionCore
 import PromotionStore
@@ -54,6 +55,11 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var environments: [String: EnvironmentSettings]
     /// How often a target is checked for drift (nil: every tick).
     public var driftInterval: Duration?
+    /// The configuration collections promoted with the schema (`promote: [schema, configuration]`); empty: the
+    /// schema alone.
+    public var configurationKinds: [ConfigKind] = []
+
+    public var promotesConfiguration: Bool { !configurationKinds.isEmpty }
 
     public init(pipeline: Pipeline, driftInterval: Duration? = nil, environments: [EnvironmentSettings]) {
         self.pipeline = pipeline
@@ -68,6 +74,11 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// What `target` ignores: its own rules and the source's (what the source owns is never promoted).
     public func ignoreRules(for target: String) -> IgnoreRules {
         IgnoreRules(settings(target).ignore.patterns + settings(pipeline.source).ignore.patterns)
+    }
+
+    /// The configuration `target` owns (its ignore rules and the source's, the configuration patterns of them).
+    public func configIgnore(for target: String) -> ConfigIgnore {
+        ConfigIgnore(ignoreRules(for: target).patterns)
     }
 
     /// What of the source is polled: everything but the collections its own ignore rules name whole

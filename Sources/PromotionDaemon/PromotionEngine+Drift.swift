@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusConfig
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -22,6 +23,7 @@ extension PromotionEngine {
                 }
             }
             lastDriftCheck[target] = now()
+            try await checkConfigurationDrift(target, &report)
             let poll: SnapshotPoll
             do {
                 poll = try await pollSnapshot(target)
@@ -82,5 +84,86 @@ extension PromotionEngine {
                 }
             }
         }
+    }
+
+    /// Compares a target's configuration with what it is expected to have (the configuration verified there, the
+    /// first one seen, or one a person accepted): a permission or flow edited directly on it is drift, recorded once
+    /// per distinct configuration; a plan waiting for approval there is made again.
+    func checkConfigurationDrift(_ target: String, _ report: inout TickReport) async throws {
+        guard configuration.promotesConfiguration else { return }
+        let kinds = configuration.configurationKinds
+        let observed: ConfigurationSnapshot
+        do {
+            let export = try await client(target).configuration(kinds)
+            observed = configuration.configIgnore(for: target).apply(
+                to: ConfigNormalizer.snapshot(of: export).restricted(to: Set(kinds)))
+        } catch let error as DirectusClientError {
+            if case .cancelled = error { throw EngineError.stopped }
+            report.problems.append("\(target)'s configuration cannot be read: \(error)")
+            return
+        }
+        let at = now()
+        let hash = try store.storeConfiguration(observed, at: at)
+        guard let expectation = try store.configExpectation(environment: target) else {
+            try store.setConfigExpectation(
+                environment: target, configHash: hash, reason: .firstSeen, actor: Self.actor,
+                message: "first configuration seen on \(target) (\(hash.prefix(12))): the expectation until a "
+                    + "promotion lands",
+                at: at)
+            return
+        }
+        if expectation.configHash == hash {
+            try store.resolveConfigDrift(
+                environment: target, message: "\(target)'s configuration is back to the expected one", at: at)
+            return
+        }
+        guard let expected = try store.configuration(hash: expectation.configHash) else { return }
+        let diff = ConfigDiff.diff(current: expected, desired: observed)
+        guard !diff.isEmpty else {
+            try store.setConfigExpectation(
+                environment: target, configHash: hash, reason: expectation.reason, actor: Self.actor, message: nil,
+                at: at)
+            return
+        }
+        let summary = Self.describeDrift(diff)
+        let details = JSONWriter().string(
+            .array(
+                (diff.changes + diff.held).map { change in
+                    .object(
+                        JSONObject([
+                            ("kind", .string(change.kind.rawValue)), ("key", .string(change.key)),
+                            ("action", .string(change.action.rawValue)),
+                            ("fields", .array(change.fields.map(JSONValue.string))),
+                        ]))
+                }))
+        guard
+            try store.recordConfigDrift(
+                environment: target, observedHash: hash, expectedHash: expectation.configHash, summary: summary,
+                details: details, at: at)
+        else { return }
+        logger.warning("\(target)'s configuration drifted: \(summary)", metadata: ["environment": "\(target)"])
+        report.problems.append("\(target)'s configuration drifted: \(summary)")
+        for promotion in try store.promotions(inStates: [.awaitingApproval]) where promotion.target == target {
+            var machine = self.machine(for: promotion)
+            guard (try? machine.handle(.targetChanged)) != nil else { continue }
+            try persist(
+                promotion, machine,
+                message: "\(target)'s configuration changed behind our back: planning again against what it has now",
+                report: &report)
+        }
+    }
+
+    /// `role:Editor appeared; permission:… changed (fields); flow:… removed`, the first few and a count.
+    static func describeDrift(_ diff: ConfigDiff) -> String {
+        let all = diff.changes + diff.held
+        let words = all.prefix(5).map { change -> String in
+            switch change.action {
+            case .create: "\(change.key) appeared"
+            case .delete: "\(change.key) was removed"
+            case .update: "\(change.key) changed (\(change.fields.joined(separator: ", ")))"
+            }
+        }
+        let more = all.count > 5 ? " and \(all.count - 5) more" : ""
+        return "\(all.count) configuration change\(all.count == 1 ? "" : "s"): \(words.joined(separator: "; "))\(more)"
     }
 }

@@ -13,6 +13,14 @@ extension PromotionEngine {
         var details: String?
         /// The target's snapshot this step observed (its expectation once the promotion is applied).
         var observedTargetHash: String?
+        /// The target's configuration this step observed (canonical; its expectation once applied).
+        var observedConfigHash: String?
+    }
+
+    /// What a promotion sends once approved: the schema diff and the configuration plan (either may be absent).
+    struct PendingRelease {
+        var schema: PendingDiff?
+        var configuration: ConfigurationObserver.Observation?
     }
 
     /// Carries every promotion in flight, target by target in pipeline order (so a revision verified on staging
@@ -36,7 +44,7 @@ extension PromotionEngine {
         var promotion = start
         var machine = self.machine(for: promotion)
         // The fresh diff taken right before applying, for the apply that follows it in this same drive.
-        var pending: PendingDiff?
+        var pending: PendingRelease?
         var steps = 0
         // A bounded number of steps; but an apply that is due is always sent: neither the bound nor a shutdown
         // may leave a promotion in `applying` with nothing sent.
@@ -111,6 +119,11 @@ extension PromotionEngine {
                     actor: Self.actor,
                     message: isRollback ? "\(promotion.target) was rolled back (promotion \(promotion.id))" : nil,
                     at: now())
+                if let configHash = step.observedConfigHash {
+                    try store.setConfigExpectation(
+                        environment: promotion.target, configHash: configHash,
+                        reason: isRollback ? .rolledBack : .verified, actor: Self.actor, message: nil, at: now())
+                }
             }
         }
         return promotion

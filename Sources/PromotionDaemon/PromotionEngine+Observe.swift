@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusConfig
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -10,15 +11,17 @@ extension PromotionEngine {
     /// error) keeps the promotion where it is; that problem is recorded once.
     func observe(
         _ promotion: PromotionRecord, for step: FailureClass.Step, _ report: inout TickReport
-    ) async throws -> (step: Step, pending: PendingDiff?)? {
+    ) async throws -> (step: Step, pending: PendingRelease?)? {
         let target = promotion.target
         let settings = configuration.settings(target)
         let observation: TargetPlanner.Observation
+        let configObservation: ConfigurationObserver.Observation?
         do {
             observation = try await TargetPlanner.observe(
                 source: try revisionSnapshot(promotion.revisionID), on: try client(target),
                 shaper: configuration.shaper(for: target),
                 step: .init(source: configuration.pipeline.source, target: target, force: settings.force))
+            configObservation = try await observeConfiguration(promotion)
         } catch let error as DirectusClientError {
             return try failedObservation(promotion, step: step, error: error, &report)
         }
@@ -32,46 +35,88 @@ extension PromotionEngine {
             }
             return (Step(event: .blockedBy(reason: reason), message: "blocked: \(reason)"), nil)
         }
+        if step != .verify, let reason = configObservation?.plan.blockingReason {
+            _ = try record(observation.target, of: target, at: now())
+            return (Step(event: .blockedBy(reason: reason), message: "blocked: \(reason)"), nil)
+        }
         let at = now()
         let targetHash = try record(observation.target, of: target, at: at)
+        let configHash = try configObservation.map { try store.storeConfiguration($0.observed, at: at) }
         var changes = Store.TransitionChanges(lastError: .some(nil))
-        if step == .prepare { changes.preApplySnapshotHash = .some(targetHash) }
+        if step == .prepare {
+            changes.preApplySnapshotHash = .some(targetHash)
+            if let configHash { changes.preApplyConfigHash = .some(configHash) }
+        }
         var allNotes = observation.shaped?.notes ?? []
         if case .acrossVersions(let note) = observation.verdict { allNotes.insert(note, at: 0) }
         let notes = allNotes.isEmpty ? "" : " [\(allNotes.joined(separator: "; "))]"
+        let configPlan = configObservation?.plan
+        let configChanges = configPlan.map { !$0.isEmpty } ?? false
+        let schemaChanges = observation.pending != nil && !(observation.shaped?.isEmpty ?? true)
         let planResult: PromotionStateMachine.PlanResult
         let message: String
         var details: String?
-        if let pending = observation.pending, let shaped = observation.shaped, !shaped.isEmpty {
-            let plan = shaped.plan
-            let key = DiffContentKey.key(of: shaped.raw)
-            let stored = try store.recordDiff(
-                revisionID: promotion.revisionID, target: target, directusHash: pending.hash,
-                targetSnapshotHash: targetHash, diff: shaped.raw, summary: plan.summary, contentKey: key, at: at)
-            changes.diffID = .some(stored.id)
-            planResult = .changes(
-                contentKey: key, destructive: plan.isDestructive,
-                predictedFailure: DiffShaper.predictedFailure(of: plan))
-            var detailsJSON = PlanRenderer.json(plan).objectValue ?? JSONObject()
-            var summary = Self.describe(plan.summary)
-            if step != .verify && plan.isDestructive {
-                let counts = await rowCounts(of: plan, on: target)
-                if !counts.isEmpty {
-                    let sorted = counts.sorted { $0.key < $1.key }
-                    detailsJSON["row_counts"] = .object(
-                        JSONObject(sorted.map { ($0.key, .number(JSONNumber($0.value))) }))
-                    summary +=
-                        "; deletes "
-                        + sorted.map { "\($0.key) (\($0.value) row\($0.value == 1 ? "" : "s"))" }.joined(
-                            separator: ", ")
+        if schemaChanges || configChanges {
+            var detailsJSON = JSONObject()
+            var summaries: [String] = []
+            var keys: [String] = []
+            var destructive = false
+            var predicted: String?
+            let configJSON = configPlan.map(ConfigPlanRenderer.json)
+            var hashNote = ""
+            if schemaChanges, let pending = observation.pending, let shaped = observation.shaped {
+                let plan = shaped.plan
+                let key = DiffContentKey.key(of: shaped.raw)
+                let stored = try store.recordDiff(
+                    revisionID: promotion.revisionID, target: target, directusHash: pending.hash,
+                    targetSnapshotHash: targetHash, diff: shaped.raw, summary: plan.summary, contentKey: key,
+                    configPlan: configChanges ? configJSON : nil, at: at)
+                changes.diffID = .some(stored.id)
+                keys.append(key)
+                destructive = plan.isDestructive
+                predicted = DiffShaper.predictedFailure(of: plan)
+                detailsJSON = PlanRenderer.json(plan).objectValue ?? JSONObject()
+                var summary = Self.describe(plan.summary)
+                if step != .verify && plan.isDestructive {
+                    let counts = await rowCounts(of: plan, on: target)
+                    if !counts.isEmpty {
+                        let sorted = counts.sorted { $0.key < $1.key }
+                        detailsJSON["row_counts"] = .object(
+                            JSONObject(sorted.map { ($0.key, .number(JSONNumber($0.value))) }))
+                        summary +=
+                            "; deletes "
+                            + sorted.map { "\($0.key) (\($0.value) row\($0.value == 1 ? "" : "s"))" }.joined(
+                                separator: ", ")
+                    }
                 }
+                summaries.append(summary)
+                hashNote = " (\(step == .plan ? "diff hash" : "hash") \(pending.hash.prefix(12)))"
+            }
+            if configChanges, let configPlan, let configJSON {
+                if !schemaChanges {
+                    let summary = configPlan.summary
+                    let stored = try store.recordDiff(
+                        revisionID: promotion.revisionID, target: target, directusHash: "",
+                        targetSnapshotHash: targetHash, diff: .object(JSONObject()),
+                        summary: Plan.Summary(
+                            creates: summary.creates, updates: summary.updates, deletes: summary.deletes,
+                            destructive: summary.destructive),
+                        contentKey: configPlan.contentKey, configPlan: configJSON, at: at)
+                    changes.diffID = .some(stored.id)
+                }
+                keys.append(configPlan.contentKey)
+                destructive = destructive || configPlan.isDestructive
+                detailsJSON["configuration"] = configJSON
+                summaries.append("configuration: " + ConfigPlanRenderer.summary(json: configJSON))
             }
             details = JSONWriter().string(.object(detailsJSON))
+            planResult = .changes(
+                contentKey: keys.joined(separator: "+"), destructive: destructive, predictedFailure: predicted)
+            let summary = summaries.joined(separator: "; ")
             message =
                 switch step {
-                case .plan: "planned on \(target): \(summary) (diff hash \(pending.hash.prefix(12)))\(notes)"
-                case .prepare:
-                    "fresh diff before applying on \(target): \(summary) (hash \(pending.hash.prefix(12)))\(notes)"
+                case .plan: "planned on \(target): \(summary)\(hashNote)\(notes)"
+                case .prepare: "fresh diff before applying on \(target): \(summary)\(hashNote)\(notes)"
                 case .verify, .apply: "\(target) still differs after the apply: \(summary)\(notes)"
                 }
         } else {
@@ -89,17 +134,21 @@ extension PromotionEngine {
             case .prepare: .preparedForApply(planResult)
             case .verify, .apply: .verified(planResult)
             }
-        return (
-            Step(event: event, message: message, changes: changes, details: details, observedTargetHash: targetHash),
-            step == .prepare ? observation.applicable : nil
-        )
+        var result = Step(
+            event: event, message: message, changes: changes, details: details, observedTargetHash: targetHash)
+        result.observedConfigHash = configHash
+        let pending =
+            step == .prepare && (schemaChanges || configChanges)
+            ? PendingRelease(
+                schema: observation.applicable, configuration: configChanges ? configObservation : nil) : nil
+        return (result, pending)
     }
 
     /// A target that could not be observed, as `FailureClass` says: a person must act (blocked), the plan cannot
     /// be made (failed), or the problem should pass and the promotion waits (noted once).
     func failedObservation(
         _ promotion: PromotionRecord, step: FailureClass.Step, error: DirectusClientError, _ report: inout TickReport
-    ) throws -> (step: Step, pending: PendingDiff?)? {
+    ) throws -> (step: Step, pending: PendingRelease?)? {
         let failure = FailureClass.of(error.cause, during: step, now: now())
         if failure == .cancelled { throw EngineError.stopped }
         noteCondition(promotion.target, failure: error)
@@ -143,7 +192,24 @@ extension PromotionEngine {
 
     /// Sends the apply once, shielded from the tick's cancellation (a shutdown lets a sent apply finish rather
     /// than abandoning it mid-request), and turns the answer into the machine's outcome (`FailureClass`).
-    func apply(_ diff: PendingDiff, _ promotion: PromotionRecord) async -> Step {
+    /// Applies a release: the schema first, then the configuration (CONFIG-SPEC section 6); a schema the target
+    /// refuses stops it before any configuration is written.
+    func apply(_ release: PendingRelease, _ promotion: PromotionRecord) async -> Step {
+        var schemaMessage: String?
+        if let diff = release.schema {
+            let step = await applySchema(diff, promotion)
+            guard case .applyFinished(.accepted) = step.event, release.configuration != nil else { return step }
+            schemaMessage = step.message
+        }
+        guard let prepared = release.configuration else {
+            return Step(event: .applyFinished(.accepted), message: "nothing to apply on \(promotion.target)")
+        }
+        var step = await applyConfiguration(prepared, promotion, afterSchema: release.schema != nil)
+        if let schemaMessage { step.message = schemaMessage + "; " + step.message }
+        return step
+    }
+
+    func applySchema(_ diff: PendingDiff, _ promotion: PromotionRecord) async -> Step {
         let force = configuration.settings(promotion.target).force
         let client: DirectusClient
         do {

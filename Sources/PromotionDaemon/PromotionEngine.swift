@@ -222,6 +222,18 @@ public actor PromotionEngine {
             noteCondition(source, failure: error)
             return
         }
+        // The configuration is read with the schema: a revision is the pair, and one read that fails is no revision.
+        let configHash: String?
+        do {
+            configHash = try await pollSourceConfiguration()
+        } catch let error as DirectusClientError {
+            if case .cancelled = error { throw EngineError.stopped }
+            report.sourceError = "\(source)'s configuration: \(error)"
+            _ = try store.recordObservation(
+                environment: source, snapshot: nil, error: "configuration: \(error)", at: now())
+            noteCondition(source, failure: error)
+            return
+        }
         noteCondition(source, failure: nil)
         let at = now()
         let observed = try record(poll, of: source, at: at)
@@ -230,11 +242,20 @@ public actor PromotionEngine {
         report.sourceHash = hash
         let latest = try store.latestRevision(environment: source)
         var revision = latest
-        if latest?.snapshotHash != hash {
-            let recorded = try store.recordRevision(environment: source, snapshotHash: hash, at: at)
+        if latest?.snapshotHash != hash || latest?.configHash != configHash {
+            let recorded = try store.recordRevision(
+                environment: source, snapshotHash: hash, configHash: configHash, at: at)
             revision = recorded
             report.newRevision = recorded.id
-            let message = "\(source) has a new schema: revision \(recorded.id) (\(String(hash.prefix(12))))"
+            let what =
+                latest?.snapshotHash == hash
+                ? "configuration"
+                : latest.map { $0.configHash != configHash } == true
+                    ? "schema and configuration"
+                    : "schema"
+            var message = "\(source) has a new \(what): revision \(recorded.id) (\(String(hash.prefix(12)))"
+            if let configHash { message += ", configuration \(String(configHash.prefix(12)))" }
+            message += ")"
             logger.notice("\(message)")
             try store.appendEvent(
                 kind: "revision.detected", actor: Self.actor, environment: source, message: message, at: at)

@@ -176,8 +176,8 @@ extension Store {
                 throw StoreError.notFound("a pre-apply snapshot for promotion \(promotion.id)")
             }
             try db.execute(
-                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
-                arguments: [promotion.target, hash, Self.seconds(at)])
+                sql: "INSERT INTO revision (environment, snapshot_hash, config_hash, detected_at) VALUES (?, ?, ?, ?)",
+                arguments: [promotion.target, hash, promotion.preApplyConfigHash, Self.seconds(at)])
             let revisionID = db.lastInsertedRowID
             try db.execute(
                 sql: """

@@ -6,14 +6,16 @@ import PromotionCore
 /// The `revision` and `diff` tables: each new source schema, and the diffs planned for it.
 extension Store {
     /// Records a new schema of the source environment (its snapshot must be stored).
-    public func recordRevision(environment: String, snapshotHash: String, at: Date) throws(StoreError) -> RevisionRecord
-    {
+    public func recordRevision(
+        environment: String, snapshotHash: String, configHash: String? = nil, at: Date
+    ) throws(StoreError) -> RevisionRecord {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
-                arguments: [environment, snapshotHash, Self.seconds(at)])
+                sql: "INSERT INTO revision (environment, snapshot_hash, config_hash, detected_at) VALUES (?, ?, ?, ?)",
+                arguments: [environment, snapshotHash, configHash, Self.seconds(at)])
             return RevisionRecord(
-                id: db.lastInsertedRowID, environment: environment, snapshotHash: snapshotHash, detectedAt: at)
+                id: db.lastInsertedRowID, environment: environment, snapshotHash: snapshotHash, detectedAt: at,
+                configHash: configHash)
         }
     }
 
@@ -34,28 +36,33 @@ extension Store {
     static func revision(_ row: Row) -> RevisionRecord {
         RevisionRecord(
             id: row["id"], environment: row["environment"], snapshotHash: row["snapshot_hash"],
-            detectedAt: date(row["detected_at"]))
+            detectedAt: date(row["detected_at"]), configHash: row["config_hash"])
     }
 
     /// Records the diff Directus computed for a revision on a target, with its classification.
     public func recordDiff(
         revisionID: Int64, target: String, directusHash: String, targetSnapshotHash: String, diff: JSONValue,
-        summary: Plan.Summary, contentKey: String? = nil, at: Date
+        summary: Plan.Summary, contentKey: String? = nil, configPlan: JSONValue? = nil, at: Date
     ) throws(StoreError) -> StoredDiff {
         try write { db in
             let bytes = JSONWriter().bytes(diff)
             let compressed = try SnapshotCodec.compress(bytes)
+            let planBytes = configPlan.map { JSONWriter().bytes($0) }
+            let planCompressed = try planBytes.map { bytes throws(SnapshotCodec.Failure) in
+                Data(try SnapshotCodec.compress(bytes))
+            }
             try db.execute(
                 sql: """
                     INSERT INTO diff (revision_id, target, directus_hash, target_snapshot_hash, codec, size, content,
-                        creates, updates, deletes, destructive, computed_at, content_key)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        creates, updates, deletes, destructive, computed_at, content_key, config_plan,
+                        config_plan_size)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     revisionID, target, directusHash, targetSnapshotHash, SnapshotCodec.name, bytes.count,
                     Data(compressed),
                     summary.creates, summary.updates, summary.deletes, summary.destructive, Self.seconds(at),
-                    contentKey,
+                    contentKey, planCompressed, planBytes?.count,
                 ])
             return StoredDiff(
                 id: db.lastInsertedRowID, revisionID: revisionID, target: target, directusHash: directusHash,
@@ -80,6 +87,18 @@ extension Store {
     public func revision(id: Int64) throws(StoreError) -> RevisionRecord? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM revision WHERE id = ?", arguments: [id]).map(Self.revision)
+        }
+    }
+
+    /// The configuration plan of a stored diff (`ConfigPlanRenderer.json`), when it has one.
+    public func configPlan(diffID: Int64) throws(StoreError) -> JSONValue? {
+        try read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db, sql: "SELECT config_plan_size, config_plan FROM diff WHERE id = ?", arguments: [diffID]),
+                let size: Int = row["config_plan_size"], let content: Data = row["config_plan"]
+            else { return nil }
+            return try JSONParser.parse(try SnapshotCodec.decompress(Array(content), size: size))
         }
     }
 
@@ -108,8 +127,8 @@ extension Store {
             else { throw StoreError.notFound("revision \(promotion.revisionID)") }
             let old = Self.revision(row)
             try db.execute(
-                sql: "INSERT INTO revision (environment, snapshot_hash, detected_at) VALUES (?, ?, ?)",
-                arguments: [old.environment, old.snapshotHash, Self.seconds(at)])
+                sql: "INSERT INTO revision (environment, snapshot_hash, config_hash, detected_at) VALUES (?, ?, ?, ?)",
+                arguments: [old.environment, old.snapshotHash, old.configHash, Self.seconds(at)])
             let id = db.lastInsertedRowID
             var message =
                 "\(actor) asked to plan revision r\(old.id) again, as r\(id), after promotion \(promotion.id) to "
@@ -118,7 +137,9 @@ extension Store {
             try Self.insertEvent(
                 db, at: at, actor: actor, kind: "revision.replanned", environment: old.environment,
                 promotionID: promotion.id, message: message, details: nil)
-            return RevisionRecord(id: id, environment: old.environment, snapshotHash: old.snapshotHash, detectedAt: at)
+            return RevisionRecord(
+                id: id, environment: old.environment, snapshotHash: old.snapshotHash, detectedAt: at,
+                configHash: old.configHash)
         }
     }
 }

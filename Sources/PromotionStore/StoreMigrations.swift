@@ -225,6 +225,56 @@ enum StoreMigrations {
                     CREATE INDEX promotion_by_revision ON promotion(revision_id);
                     """)
         }
+        migrator.registerMigration("v7-configuration") { db in
+            try db.execute(
+                sql: """
+                    -- Configurations in canonical form (DirectusConfig), content-addressed like snapshots.
+                    CREATE TABLE config_snapshot (
+                        hash TEXT PRIMARY KEY NOT NULL CHECK (length(hash) = 64),
+                        size INTEGER NOT NULL CHECK (size >= 0),
+                        codec TEXT NOT NULL,
+                        content BLOB NOT NULL,
+                        first_seen_at REAL NOT NULL
+                    ) STRICT;
+                    -- A revision is the pair (schema, configuration) of the source; the configuration only when the
+                    -- pipeline promotes it.
+                    ALTER TABLE revision ADD COLUMN config_hash TEXT REFERENCES config_snapshot(hash);
+                    -- The configuration plan of a diff (its JSON rendering, compressed), when there is one.
+                    ALTER TABLE diff ADD COLUMN config_plan BLOB;
+                    ALTER TABLE diff ADD COLUMN config_plan_size INTEGER;
+                    -- The target's configuration before the apply (what a rollback restores).
+                    ALTER TABLE promotion ADD COLUMN pre_apply_config_hash TEXT REFERENCES config_snapshot(hash);
+
+                    -- Which record of the target is which record of the source, where natural keys cannot say:
+                    -- recorded when the daemon creates a record, or when a person confirms a match.
+                    CREATE TABLE config_identity (
+                        source TEXT NOT NULL,
+                        target TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        source_id TEXT NOT NULL,
+                        target_id TEXT NOT NULL,
+                        origin TEXT NOT NULL CHECK (origin IN ('created', 'confirmed')),
+                        recorded_at REAL NOT NULL,
+                        PRIMARY KEY (source, target, kind, source_id),
+                        UNIQUE (source, target, kind, target_id)
+                    ) STRICT;
+
+                    -- The configuration each target is expected to have, and the drift currently seen from it.
+                    CREATE TABLE config_expectation (
+                        environment TEXT PRIMARY KEY NOT NULL REFERENCES environment(name),
+                        config_hash TEXT NOT NULL REFERENCES config_snapshot(hash),
+                        reason TEXT NOT NULL CHECK (reason IN ('first_seen', 'verified', 'accepted', 'rolled_back')),
+                        since REAL NOT NULL
+                    ) STRICT;
+                    CREATE TABLE config_drift (
+                        environment TEXT PRIMARY KEY NOT NULL REFERENCES environment(name),
+                        observed_hash TEXT NOT NULL REFERENCES config_snapshot(hash),
+                        expected_hash TEXT NOT NULL REFERENCES config_snapshot(hash),
+                        summary TEXT NOT NULL,
+                        detected_at REAL NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

@@ -12,6 +12,8 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable, Codable {
     public var attempts: Int
     public var diffID: Int64?
     public var preApplySnapshotHash: String?
+    /// The target's configuration before the apply (canonical), when the pipeline promotes configuration.
+    public var preApplyConfigHash: String?
     public var lastError: String?
     /// The state machine's memory, as JSON (see `PromotionStateMachine.Memory`).
     public var machine: String?
@@ -23,6 +25,7 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable, Codable {
         case revisionID = "revision_id"
         case diffID = "diff_id"
         case preApplySnapshotHash = "pre_apply_snapshot_hash"
+        case preApplyConfigHash = "pre_apply_config_hash"
         case lastError = "last_error"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -98,6 +101,8 @@ public struct RevisionRecord: Sendable, Equatable, Identifiable {
     public var environment: String
     public var snapshotHash: String
     public var detectedAt: Date
+    /// The source's configuration with this schema (nil: the pipeline promotes the schema alone).
+    public var configHash: String? = nil
 }
 
 /// What recording a poll found.

@@ -245,7 +245,7 @@ struct DriftCommand: ParsableCommand {
     struct Accept: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "accept",
-            abstract: "Adopt an environment's drifted schema as the schema it should have.",
+            abstract: "Adopt an environment's drift (schema, configuration) as what it should have.",
             usage: "directus-promoter drift accept <environment> [--comment <why>] [options]",
             discussion: """
                 The drift stops being reported, and later promotions are planned against the schema the environment \
@@ -265,14 +265,22 @@ struct DriftCommand: ParsableCommand {
             let configuration = try options.load()
             let store = try options.openStore(configuration)
             let actor = DecisionDesk.localUser()
-            let drift: DriftRecord
-            do {
-                drift = try store.acceptDrift(environment: environment, actor: actor, comment: comment, at: Date())
-            } catch StoreError.notFound {
+            // The schema's drift and the configuration's, whichever the environment has.
+            var accepted: [String] = []
+            if (try store.drift(environment: environment)) != nil {
+                let drift = try store.acceptDrift(environment: environment, actor: actor, comment: comment, at: Date())
+                accepted.append("its current schema (\(drift.summary))")
+            }
+            if (try store.configDrift(environment: environment)) != nil {
+                let drift = try store.acceptConfigDrift(
+                    environment: environment, actor: actor, comment: comment, at: Date())
+                accepted.append("its current configuration (\(drift.summary))")
+            }
+            guard !accepted.isEmpty else {
                 throw CommandError("\(environment) has no drift to accept (see `directus-promoter drift list`)")
             }
             DecisionDesk.poke(stateDirectory: configuration.stateDirectory)
-            print("accepted: \(environment) is now expected to have its current schema (\(drift.summary))")
+            print("accepted: \(environment) is now expected to have \(accepted.joined(separator: " and "))")
         }
     }
 }

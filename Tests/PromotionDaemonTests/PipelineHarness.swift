@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DirectusClient
+import DirectusConfig
 import DirectusEmulator
 import DirectusSchema
 import Foundation
@@ -28,6 +29,7 @@ struct PipelineHarness: Sendable {
     /// An engine over the harness's store; `adjust` changes environment settings (force, policies).
     func engine(
         timeout: Duration = .seconds(30), urls override: [String: String] = [:],
+        configurationKinds: [ConfigKind] = [],
         adjust: (inout EnvironmentSettings) -> Void = { _ in }
     ) throws -> PromotionEngine {
         let names = ["development", "staging", "production"]
@@ -46,8 +48,9 @@ struct PipelineHarness: Sendable {
                 endpoint: endpoint, httpClient: httpClient, logger: Logger(label: "test"), sleep: { _ in },
                 jitter: { $0 })
         }
-        let configuration = EngineConfiguration(
+        var configuration = EngineConfiguration(
             pipeline: try Pipeline(source: "development", targets: ["staging", "production"]), environments: settings)
+        configuration.configurationKinds = configurationKinds
         return PromotionEngine(
             configuration: configuration, clients: clients, store: store, now: now, logger: Logger(label: "engine-test")
         )
