@@ -110,6 +110,7 @@ let package = Package(
                 "PromotionStore",
                 "PromotionDaemon",
                 "DirectusClient",
+                "DirectusConfig",
                 "DirectusEmulator",
                 "Redaction",
                 .product(name: "Logging", package: "swift-log"),

@@ -105,7 +105,10 @@ public struct ConfigDiff: Sendable {
                 guard before.fields != after.fields else { continue }
                 let old = before.fields.objectValue ?? JSONObject()
                 let new = after.fields.objectValue ?? JSONObject()
-                let names = Set(old.keys).union(new.keys).filter { old[$0] != new[$0] }.sorted()
+                // Only the fields the desired side has: one it lacks (an older release's record) is not ours to
+                // change, and could not be unset by a write anyway.
+                let names = new.keys.filter { old[$0] != new[$0] }.sorted()
+                guard !names.isEmpty else { continue }
                 change = Change(
                     kind: kind, key: key, action: .update, fields: names, before: before.fields, after: after.fields,
                     concerns: [])

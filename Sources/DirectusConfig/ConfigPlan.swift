@@ -151,16 +151,22 @@ public enum ConfigPlanner {
                     key: "\(diff.deletionsWithheld) record\(diff.deletionsWithheld == 1 ? "" : "s")",
                     reason: "not deleted: the source's read may be incomplete"))
         }
-        // The admin access the daemon relies on, and the public access, are never taken away.
-        let adminRoles = Set(
-            current.entities.keys.compactMap { key -> String? in
-                guard key.hasPrefix("access:"), key.hasSuffix("→policy:@admin") else { return nil }
-                return String(key.dropFirst("access:".count).dropLast("→policy:@admin".count))
-            })
+        // The admin access the daemon relies on, and the public access, are never taken away: the target's policies
+        // with admin access (whatever they are called or matched with), the access rows granting them, and the
+        // roles holding those.
+        let adminPolicies = Set(
+            current.entities.values.filter { $0.kind == .policy && $0.fields["admin_access"] == .bool(true) }.map(\.key)
+        )
+        let adminAccess = current.entities.values.filter { entity in
+            entity.kind == .access && (entity.fields["policy"]?.stringValue).map(adminPolicies.contains) == true
+        }
+        let adminAccessKeys = Set(adminAccess.map(\.key))
+        let adminRoles = Set(adminAccess.compactMap { $0.fields["role"]?.stringValue })
+        let protected = Protected(policies: adminPolicies, access: adminAccessKeys, roles: adminRoles)
         var kept: [ConfigDiff.Change] = []
         for var change in diff.changes {
             if change.action == .delete {
-                if let reason = protectedReason(change, adminRoles: adminRoles) {
+                if let reason = protected.deletion(change) {
                     refused.append(.init(key: change.key, reason: reason))
                     continue
                 }
@@ -174,17 +180,10 @@ public enum ConfigPlanner {
                     continue
                 }
             }
-            if change.action == .update, change.key == "policy:@admin" {
-                let locked = change.fields.filter { ["admin_access", "app_access"].contains($0) }
-                if !locked.isEmpty {
-                    refused.append(
-                        .init(
-                            key: change.key,
-                            reason: "\(locked.joined(separator: " and ")) of the admin policy the daemon's access "
-                                + "relies on is never changed"))
-                    change.fields.removeAll { locked.contains($0) }
-                    if change.fields.isEmpty { continue }
-                }
+            if change.action == .update, let (locked, reason) = protected.update(change) {
+                refused.append(.init(key: change.key, reason: reason))
+                change.fields.removeAll { locked.contains($0) }
+                if change.fields.isEmpty { continue }
             }
             kept.append(change)
         }
@@ -205,19 +204,46 @@ public enum ConfigPlanner {
             withheld: withheld, targetIDs: targetIDs, targetHash: current.contentHash)
     }
 
-    static func protectedReason(_ change: ConfigDiff.Change, adminRoles: Set<String>) -> String? {
-        switch change.kind {
-        case .policy where change.key == "policy:@admin":
-            return "the admin policy the daemon's access relies on is never deleted"
-        case .policy where change.key == "policy:@public":
-            return "the public policy is never deleted"
-        case .access where change.key.hasSuffix("→policy:@admin"):
-            return "the access granting admin rights (the daemon's own) is never deleted"
-        case .access where change.key == "access:@public→policy:@public":
-            return "the public access row is never deleted"
-        case .role where adminRoles.contains(change.key):
-            return "a role holding the admin policy (the daemon's access) is never deleted"
-        default: return nil
+    /// The target's records the daemon's admin access (and the public's access) rely on.
+    struct Protected {
+        var policies: Set<String>
+        var access: Set<String>
+        var roles: Set<String>
+
+        func deletion(_ change: ConfigDiff.Change) -> String? {
+            if policies.contains(change.key) {
+                return "a policy with admin access (the daemon's access relies on it) is never deleted"
+            }
+            if access.contains(change.key) {
+                return "the access granting admin rights (the daemon's own) is never deleted"
+            }
+            if roles.contains(change.key) {
+                return "a role holding a policy with admin access (the daemon's access) is never deleted"
+            }
+            if change.key == "policy:@public" { return "the public policy is never deleted" }
+            if change.key == "access:@public→policy:@public" { return "the public access row is never deleted" }
+            return nil
+        }
+
+        /// The fields of an update that are never sent, and why.
+        func update(_ change: ConfigDiff.Change) -> (fields: [String], reason: String)? {
+            if policies.contains(change.key) {
+                let locked = change.fields.filter { ["admin_access", "app_access"].contains($0) }
+                if !locked.isEmpty {
+                    return (
+                        locked,
+                        "\(locked.joined(separator: " and ")) of a policy with admin access (the daemon's access "
+                            + "relies on it) is never changed"
+                    )
+                }
+            }
+            if access.contains(change.key) {
+                let locked = change.fields.filter { ["role", "policy", "user"].contains($0) }
+                if !locked.isEmpty {
+                    return (locked, "the access granting admin rights (the daemon's own) is never moved")
+                }
+            }
+            return nil
         }
     }
 

@@ -63,7 +63,9 @@ public final class DaemonMetrics: Sendable {
         }
         for (index, environment) in configuration.environments.enumerated() {
             if index > 0 {
-                let drifted = (try? store.drift(environment: environment.name)) != nil
+                let drifted =
+                    (try? store.drift(environment: environment.name)) != nil
+                    || (try? store.configDrift(environment: environment.name)) != nil
                 Gauge(
                     label: "directus_promoter_drift", dimensions: [("environment", environment.name)],
                     factory: factory

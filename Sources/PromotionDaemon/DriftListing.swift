@@ -7,13 +7,21 @@ import PromotionStore
 public struct DriftListing: Sendable {
     public var drifts: [DriftRecord]
 
-    public init(store: Store) throws { drifts = try store.drifts() }
+    /// The configurations that differ from what they should have (pipelines that promote configuration).
+    public var configurationDrifts: [DriftRecord] = []
+
+    public init(store: Store) throws {
+        drifts = try store.drifts()
+        configurationDrifts = try store.configDrifts()
+    }
 
     public var json: JSONValue {
-        .array(
-            drifts.map { drift in
+        let all: [(DriftRecord, String)] =
+            drifts.map { ($0, "schema") } + configurationDrifts.map { ($0, "configuration") }
+        return .array(
+            all.map { drift, what -> JSONValue in
                 [
-                    "environment": .string(drift.environment), "summary": .string(drift.summary),
+                    "environment": .string(drift.environment), "of": .string(what), "summary": .string(drift.summary),
                     "observed_hash": .string(drift.observedHash), "expected_hash": .string(drift.expectedHash),
                     "detected_at": .string(Timestamp.utc(drift.detectedAt)),
                 ]
@@ -21,10 +29,15 @@ public struct DriftListing: Sendable {
     }
 
     public func text(now: Date) -> String {
-        guard !drifts.isEmpty else { return "no drift: every environment has the schema it should have\n" }
+        guard !drifts.isEmpty || !configurationDrifts.isEmpty else {
+            return "no drift: every environment has the schema it should have\n"
+        }
+        let all = drifts.map { ($0, "schema") } + configurationDrifts.map { ($0, "configuration") }
         return Table(
-            header: ["ENVIRONMENT", "SINCE", "WHAT CHANGED"],
-            rows: drifts.map { [$0.environment, RelativeTime.describe($0.detectedAt, now: now), $0.summary] }
+            header: ["ENVIRONMENT", "OF", "SINCE", "WHAT CHANGED"],
+            rows: all.map { drift, what in
+                [drift.environment, what, RelativeTime.describe(drift.detectedAt, now: now), drift.summary]
+            }
         ).render()
     }
 }

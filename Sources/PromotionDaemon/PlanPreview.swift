@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DirectusClient
+import DirectusConfig
 import DirectusSchema
 import Foundation
 
@@ -9,14 +10,19 @@ public struct PlanPreview: Sendable {
     public var source: String
     public var target: String
     public var observation: TargetPlanner.Observation
+    /// The configuration plan, when the pipeline promotes configuration.
+    public var configuration: ConfigPlan?
 
     /// Why no preview can be made.
     public struct Refusal: Error, Sendable, CustomStringConvertible {
         public var description: String
     }
 
+    /// `mapping`: the persisted identity mapping of the source and this target (per kind, source id → target id),
+    /// as the daemon would use it.
     public static func make(
-        target name: String, configuration: DaemonConfiguration, http: HTTPClient
+        target name: String, configuration: DaemonConfiguration, http: HTTPClient,
+        mapping: [ConfigKind: [String: String]] = [:]
     ) async throws -> PlanPreview {
         guard let target = configuration.environments.first(where: { $0.name == name }) else {
             throw Refusal(
@@ -33,11 +39,24 @@ public struct PlanPreview: Sendable {
             source: try await source.snapshot(scope: engine.sourceScope), on: client,
             shaper: engine.shaper(for: target.name),
             step: .init(source: configuration.source.name, target: name, force: target.force))
-        return PlanPreview(source: configuration.source.name, target: name, observation: observation)
+        var plan: ConfigPlan?
+        if engine.promotesConfiguration {
+            let desired = try await ConfigurationObserver.source(
+                on: source, kinds: engine.configurationKinds,
+                ignore: ConfigIgnore(engine.settings(configuration.source.name).ignore.patterns))
+            plan =
+                try await ConfigurationObserver.observe(
+                    desired: desired, on: client, kinds: engine.configurationKinds,
+                    ignore: engine.configIgnore(for: name), mapping: mapping,
+                    options: ConfigPlanner.Options(keepDeletions: target.destructive == .never)
+                ).plan
+        }
+        return PlanPreview(
+            source: configuration.source.name, target: name, observation: observation, configuration: plan)
     }
 
     /// Whether something would be applied.
-    public var hasChanges: Bool { !observation.isInSync }
+    public var hasChanges: Bool { !observation.isInSync || !(configuration?.isEmpty ?? true) }
 
     var notes: [String] {
         var notes = observation.shaped?.notes ?? []
@@ -50,7 +69,8 @@ public struct PlanPreview: Sendable {
         object["environment"] = .string(target)
         if let reason = observation.incompatible { object["blocked"] = .string(reason) }
         object["in_sync"] = .bool(!hasChanges)
-        if hasChanges, let pending = observation.pending, let shaped = observation.shaped {
+        if let plan = configuration { object["configuration"] = ConfigPlanRenderer.json(plan) }
+        if !observation.isInSync, let pending = observation.pending, let shaped = observation.shaped {
             object["hash"] = .string(pending.hash)
             object["plan"] = PlanRenderer.json(shaped.plan)
         } else {
@@ -64,12 +84,21 @@ public struct PlanPreview: Sendable {
         if let reason = observation.incompatible {
             return "\(source)'s schema cannot be promoted to \(target): \(reason)\n"
         }
-        guard hasChanges, let shaped = observation.shaped else {
-            return "\(target) already has \(source)'s schema: nothing to apply\n"
+        guard hasChanges else {
+            let what = configuration == nil ? "schema" : "schema and configuration"
+            return "\(target) already has \(source)'s \(what): nothing to apply\n"
                 + notes.map { "  (\($0))\n" }.joined()
         }
-        return "What promoting \(source) to \(target) would apply now:\n\n"
-            + PlanRenderer.text(shaped.plan, color: color)
-            + notes.map { "\nLeft out: \($0)\n" }.joined()
+        var out = "What promoting \(source) to \(target) would apply now:\n\n"
+        if !observation.isInSync, let shaped = observation.shaped {
+            out += PlanRenderer.text(shaped.plan, color: color)
+        } else {
+            out += "Schema: nothing to apply\n"
+        }
+        if let plan = configuration {
+            out += "\nConfiguration:\n" + ConfigPlanRenderer.text(plan) + "\n"
+            if let reason = plan.blockingReason { out += "\nBlocked: \(reason)\n" }
+        }
+        return out + notes.map { "\nLeft out: \($0)\n" }.joined()
     }
 }

@@ -1,3 +1,4 @@
+import DirectusConfig
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -8,6 +9,8 @@ import PromotionStore
 public struct PromotionDetail: Sendable {
     public var view: PromotionView
     public var plan: Plan?
+    /// The configuration plan of the latest diff (`ConfigPlanRenderer.json`), when it has one.
+    public var configurationPlan: JSONValue?
     public var events: [EventRecord]
 
     public init?(id: Int64, store: Store, configuration: DaemonConfiguration) throws {
@@ -15,12 +18,13 @@ public struct PromotionDetail: Sendable {
         view = try PromotionView(record, store: store, configuration: configuration)
         events = try store.events(promotionID: id)
         plan = try Self.plan(of: view, store: store)
+        configurationPlan = try view.diff.flatMap { diff throws(StoreError) in try store.configPlan(diffID: diff.id) }
     }
 
     /// The plan of the promotion's latest diff, read against the target snapshot it was computed on, with the
     /// warnings of that target's release.
     static func plan(of view: PromotionView, store: Store) throws -> Plan? {
-        guard let diff = view.diff, let raw = try store.diffContent(id: diff.id),
+        guard let diff = view.diff, !diff.directusHash.isEmpty, let raw = try store.diffContent(id: diff.id),
             let current = try store.snapshot(hash: diff.targetSnapshotHash),
             let decoded = try? SnapshotDiff(json: raw)
         else { return nil }
@@ -30,6 +34,7 @@ public struct PromotionDetail: Sendable {
     public var json: JSONValue {
         var object = view.json.objectValue ?? JSONObject()
         object["plan"] = plan.map(PlanRenderer.json) ?? .null
+        object["configuration"] = configurationPlan ?? .null
         object["events"] = .array(
             events.map { event in
                 [
@@ -56,13 +61,16 @@ public struct PromotionDetail: Sendable {
                     + (required == 0 ? " (automatic)" : " (\(required) required)"))
         }
         if let diff = view.diff {
-            lines.append(
-                "  diff hash: \(diff.directusHash) (computed \(RelativeTime.describe(diff.computedAt, now: now)))")
+            let hash = diff.directusHash.isEmpty ? "none (configuration only)" : diff.directusHash
+            lines.append("  diff hash: \(hash) (computed \(RelativeTime.describe(diff.computedAt, now: now)))")
         }
         if let error = record.lastError { lines.append("  error:     \(error)") }
         var out = lines.joined(separator: "\n") + "\n"
         if let plan {
             out += "\n" + style.bold("Plan") + "\n" + PlanRenderer.text(plan, color: color)
+        }
+        if let configurationPlan {
+            out += "\n" + style.bold("Configuration") + "\n" + ConfigPlanRenderer.text(json: configurationPlan) + "\n"
         }
         out += "\n" + style.bold("Events") + "\n"
         out += Table(

@@ -128,6 +128,10 @@ public struct StatusReport: Sendable {
                 row.condition = .drifted
                 row.detail = drift.summary
             }
+            if index > 0, let drift = try store.configDrift(environment: environment.name) {
+                row.condition = .drifted
+                row.detail = row.detail.map { $0 + "; " + drift.summary } ?? drift.summary
+            }
             if let observation, observation.snapshotHash == nil {
                 row.condition = .unreachable
                 row.detail = observation.error

@@ -22,7 +22,7 @@ extension WebPages {
             facts.append(
                 ("Approvals", HTML(required == 0 ? "\(given) (automatic)" : "\(given) (\(required) required)")))
         }
-        if let diff = detail.view.diff {
+        if let diff = detail.view.diff, !diff.directusHash.isEmpty {
             facts.append(("Diff hash", HTML.tag("code", [], text: diff.directusHash)))
         }
         if let error = record.lastError { facts.append(("Error", HTML(error))) }
@@ -34,8 +34,14 @@ extension WebPages {
         content += HTML.tag("h2", [], text: "Plan")
         if let plan = detail.plan {
             content += self.plan(html: plan, rowCounts: rowCounts(in: detail.events))
+        } else if detail.configurationPlan != nil {
+            content += HTML.tag("p", [], text: "The schema is already in place: only configuration changes.")
         } else {
             content += HTML.tag("p", [], text: "No plan yet: the target has not been diffed for this revision.")
+        }
+        if let configuration = detail.configurationPlan {
+            content += HTML.tag("h2", [], text: "Configuration")
+            content += configurationPlan(html: configuration)
         }
         content += HTML.tag("h2", [], text: "Events")
         content += HTML.table(
@@ -79,7 +85,7 @@ extension WebPages {
                 "div", [("class", "row")],
                 HTML.tag("label", [("for", "comment")], text: "Comment (kept in the audit log)")
                     + HTML.tag("textarea", [("id", "comment"), ("name", "comment"), ("rows", "2")]))
-        if detail.plan?.isDestructive == true {
+        if detail.plan?.isDestructive == true || machine.plannedDestructive {
             fields += HTML.tag(
                 "div", [("class", "row check")],
                 HTML.void(
@@ -183,5 +189,53 @@ extension WebPages {
         case .systemField: "system field"
         case .relation: "relation"
         }
+    }
+
+    /// A configuration plan (`ConfigPlanRenderer.json`) as a table: each change, what it does and why it needs a
+    /// person; then what is held, never changed or kept.
+    static func configurationPlan(html plan: JSONValue) -> HTML {
+        let changes = plan["changes"]?.arrayValue ?? []
+        var content = HTML.empty
+        if changes.isEmpty {
+            content += HTML.tag("p", [], text: "No configuration changes.")
+        } else {
+            content += HTML.table(
+                caption: "Configuration changes, in the order they are written",
+                headers: ["Change", "Record", "Fields", "Why it needs a person"],
+                rows: changes.map { change in
+                    let concerns = (change["concerns"]?.arrayValue ?? []).compactMap(\.stringValue)
+                    let action = change["action"]?.stringValue ?? "?"
+                    let what =
+                        change["destructive"] == .bool(true)
+                        ? HTML.tag("strong", [("class", "destructive")], text: action + " (destructive)")
+                        : HTML(action)
+                    return [
+                        what, HTML.tag("code", [], text: change["key"]?.stringValue ?? "?"),
+                        HTML((change["fields"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")),
+                        HTML(concerns.joined(separator: "; ")),
+                    ]
+                })
+        }
+        for (title, name) in [("Held until a person says which record is which", "held")] {
+            let list = plan[name]?.arrayValue ?? []
+            if list.isEmpty { continue }
+            content += HTML.tag("h3", [], text: title)
+            content += HTML.tag(
+                "ul", [], HTML.join(list.map { HTML.tag("li", [], text: $0["key"]?.stringValue ?? "?") }))
+        }
+        for (title, name) in [("Never changed", "refused"), ("Kept", "withheld")] {
+            let list = plan[name]?.arrayValue ?? []
+            if list.isEmpty { continue }
+            content += HTML.tag("h3", [], text: title)
+            content += HTML.tag(
+                "ul", [],
+                HTML.join(
+                    list.map {
+                        HTML.tag(
+                            "li", [],
+                            text: "\($0["key"]?.stringValue ?? "?"): \($0["reason"]?.stringValue ?? "")")
+                    }))
+        }
+        return content
     }
 }

@@ -71,6 +71,15 @@ extension Store {
         }
     }
 
+    /// The hashes of stored configurations that start with `prefix`.
+    public func configurationHashes(prefix: String) throws(StoreError) -> [String] {
+        try read { db in
+            try String.fetchAll(
+                db, sql: "SELECT hash FROM config_snapshot WHERE substr(hash, 1, ?) = ? ORDER BY hash LIMIT 10",
+                arguments: [prefix.count, prefix])
+        }
+    }
+
     // MARK: Identity
 
     /// The mapping of one source and target, per kind: source id → (target id, origin).
@@ -170,6 +179,10 @@ extension Store {
                     promotionID: nil, message: message, details: nil)
             }
         }
+    }
+
+    public func configDrifts() throws(StoreError) -> [DriftRecord] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM config_drift ORDER BY environment").map(Self.drift) }
     }
 
     public func configDrift(environment: String) throws(StoreError) -> DriftRecord? {

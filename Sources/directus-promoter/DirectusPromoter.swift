@@ -17,7 +17,8 @@ struct DirectusPromoter: AsyncParsableCommand {
             RejectCommand.self, RetryCommand.self, CancelCommand.self, ReplanCommand.self, RollbackCommand.self,
             PlanCommand.self,
             PollCommand.self,
-            SnapshotsCommand.self, SnapshotCommand.self, DriftCommand.self, CheckConfigCommand.self, DiffCommand.self,
+            SnapshotsCommand.self, SnapshotCommand.self, DriftCommand.self, ConfigCommand.self, CheckConfigCommand.self,
+            DiffCommand.self,
             ManualCommand.self,
             EmulatorCommand.self,
         ]

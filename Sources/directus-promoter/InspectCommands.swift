@@ -1,9 +1,11 @@
 import ArgumentParser
 import AsyncHTTPClient
 import DirectusClient
+import DirectusConfig
 import DirectusSchema
 import Foundation
 import Logging
+import PromotionCore
 import PromotionDaemon
 import PromotionStore
 
@@ -31,7 +33,17 @@ struct PlanCommand: AsyncParsableCommand {
         let http = DirectusHTTP.makeClient(connectTimeout: configuration.connectTimeout)
         let result: Result<PlanPreview, Error>
         do {
-            result = .success(try await PlanPreview.make(target: environment, configuration: configuration, http: http))
+            // The identity mapping the daemon recorded, when it has run: the plan matches records as it would.
+            var mapping: [ConfigKind: [String: String]] = [:]
+            if FileManager.default.fileExists(atPath: configuration.databasePath) {
+                let store = try Store.open(path: configuration.databasePath)
+                for entry in try store.identities(source: configuration.source.name, target: environment) {
+                    mapping[entry.kind, default: [:]][entry.sourceID] = entry.targetID
+                }
+            }
+            result = .success(
+                try await PlanPreview.make(
+                    target: environment, configuration: configuration, http: http, mapping: mapping))
         } catch {
             result = .failure(error)
         }
@@ -105,9 +117,21 @@ struct SnapshotCommand: ParsableCommand {
         @Option(help: "yaml or json.")
         var format: Format = .yaml
 
+        @Flag(help: "The revision's configuration (canonical) instead of its schema.")
+        var config = false
+
         func run() throws {
             let configuration = try options.load()
             let store = try options.openStore(configuration)
+            if config {
+                let stored = try Self.configuration(id, store: store)
+                let value = try JSONParser.parse(stored.storedJSON)
+                switch format {
+                case .json: print(JSONWriter(layout: .indented("  ")).string(value))
+                case .yaml: print(try YAMLWriter.string(value), terminator: "")
+                }
+                return
+            }
             let snapshot: Snapshot
             do {
                 snapshot = try SnapshotListing.snapshot(id, store: store)
@@ -118,6 +142,131 @@ struct SnapshotCommand: ParsableCommand {
             case .json: print(JSONWriter(layout: .indented("  ")).string(snapshot.json))
             case .yaml: print(try YAMLWriter.string(snapshot.json), terminator: "")
             }
+        }
+
+        /// A revision's configuration (`r3`), or a stored configuration by its hash or a unique prefix of it.
+        static func configuration(_ id: String, store: Store) throws -> ConfigurationSnapshot {
+            var hash: String?
+            if id.hasPrefix("r"), let number = Int64(id.dropFirst()) {
+                guard let revision = try store.revision(id: number) else {
+                    throw CommandError("no revision \(id)")
+                }
+                guard let configHash = revision.configHash else {
+                    throw CommandError(
+                        "revision \(id) holds no configuration (the pipeline promoted the schema alone then)")
+                }
+                hash = configHash
+            } else {
+                let matches = try store.configurationHashes(prefix: id.lowercased())
+                guard matches.count == 1 else {
+                    throw CommandError(
+                        matches.isEmpty
+                            ? "no stored configuration \(id)" : "\(id) names \(matches.count) configurations: longer")
+                }
+                hash = matches[0]
+            }
+            guard let hash, let stored = try store.configuration(hash: hash) else {
+                throw CommandError("the configuration \(id) is missing from the state database")
+            }
+            return stored
+        }
+    }
+}
+
+/// `directus-promoter config match|mappings`: which record of a target is which record of the source.
+struct ConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Say which configuration record is which, per target.",
+        subcommands: [Match.self, Mappings.self])
+
+    struct Match: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "match",
+            abstract: "Say that a target's record is the source's record KEY.",
+            usage: "directus-promoter config match <target> <key> <target-id> [--comment <why>] [options]",
+            discussion: """
+                KEY is a logical key as plans show it (role:Editor, role:Editor#2, policy:Marketing). The match is \
+                kept in the state database and wins over names from then on, so a renamed record stays the same \
+                record. A promotion blocked by an ambiguous record goes on after `retry`.
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: "The target environment.")
+        var target: String
+
+        @Argument(help: "The source's record, by logical key.")
+        var key: String
+
+        @Argument(help: "The id of the target's record.")
+        var targetID: String
+
+        @Option(help: "Why (kept in the audit log).")
+        var comment: String?
+
+        func run() throws {
+            let configuration = try options.load()
+            let store = try options.openStore(configuration)
+            let source = configuration.source.name
+            guard configuration.targets.contains(where: { $0.name == target }) else {
+                throw CommandError("\(target) is not a target of the pipeline in \(configuration.path)")
+            }
+            guard let hash = try store.latestRevision(environment: source)?.configHash,
+                let stored = try store.configuration(hash: hash)
+            else {
+                throw CommandError("no configuration of \(source) is recorded yet (does the pipeline promote it?)")
+            }
+            guard let entity = stored.entities[key], let sourceID = entity.sourceID else {
+                let near = stored.entities.keys.filter { $0.hasPrefix(key.split(separator: "#")[0]) }.sorted()
+                throw CommandError(
+                    "\(source) has no record \(key)"
+                        + (near.isEmpty ? "" : " (there are \(near.prefix(5).joined(separator: ", ")))"))
+            }
+            let actor = DecisionDesk.localUser()
+            var message = "\(actor) matched \(key) of \(source) with \(entity.kind.collection) \(targetID) on \(target)"
+            if let comment, !comment.isEmpty { message += ": \(comment)" }
+            try store.recordIdentity(
+                source: source, target: target, kind: entity.kind, sourceID: sourceID, targetID: targetID,
+                origin: .confirmed, actor: actor, message: message, at: Date())
+            DecisionDesk.poke(stateDirectory: configuration.stateDirectory)
+            print("matched: \(key) is \(entity.kind.collection) \(targetID) on \(target)")
+        }
+    }
+
+    struct Mappings: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "mappings", abstract: "List the records matched on a target, and how.",
+            usage: "directus-promoter config mappings <target> [--json] [options]")
+
+        @OptionGroup var options: ConfigOptions
+        @OptionGroup var output: OutputOptions
+
+        @Argument(help: "The target environment.")
+        var target: String
+
+        func run() throws {
+            let configuration = try options.load()
+            let store = try options.openStore(configuration)
+            let entries = try store.identities(source: configuration.source.name, target: target)
+            if output.json {
+                output.emit(
+                    .array(
+                        entries.map { entry in
+                            [
+                                "kind": .string(entry.kind.rawValue), "source_id": .string(entry.sourceID),
+                                "target_id": .string(entry.targetID), "origin": .string(entry.origin.rawValue),
+                                "recorded_at": .string(Timestamp.utc(entry.recordedAt)),
+                            ]
+                        }))
+                return
+            }
+            print(
+                Table(
+                    header: ["KIND", "SOURCE ID", "TARGET ID", "HOW", "WHEN"],
+                    rows: entries.map {
+                        [$0.kind.rawValue, $0.sourceID, $0.targetID, $0.origin.rawValue, Timestamp.utc($0.recordedAt)]
+                    }
+                ).render(), terminator: "")
         }
     }
 }
