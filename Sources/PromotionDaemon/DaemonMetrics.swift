@@ -44,6 +44,24 @@ public final class DaemonMetrics: Sendable {
         }
     }
 
+    /// A configuration phase's writes on a target: sent, and undone by compensation.
+    public func configurationWrites(environment: String, written: Int, undone: Int, failed: Bool) {
+        Counter(
+            label: "directus_promoter_config_writes_total", dimensions: [("environment", environment)],
+            factory: factory
+        ).increment(by: Int64(written))
+        if failed {
+            Counter(
+                label: "directus_promoter_config_apply_failures_total", dimensions: [("environment", environment)],
+                factory: factory
+            ).increment()
+            Counter(
+                label: "directus_promoter_config_writes_undone_total", dimensions: [("environment", environment)],
+                factory: factory
+            ).increment(by: Int64(undone))
+        }
+    }
+
     /// A snapshot's size as received.
     public func snapshotSize(environment: String, bytes: Int) {
         Gauge(label: "directus_promoter_snapshot_bytes", dimensions: [("environment", environment)], factory: factory)

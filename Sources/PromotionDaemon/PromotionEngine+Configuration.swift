@@ -91,6 +91,8 @@ extension PromotionEngine {
             return Step(event: .applyFinished(.refused(reason: "\(error)", retryable: false)), message: "not sent")
         }
         let result = await Task { await ConfigurationApplier.apply(plan, before: fresh.before, on: client) }.value
+        metrics?.configurationWrites(
+            environment: target, written: result.done.count, undone: result.undone.count, failed: result.failure != nil)
         if result.failure != nil {
             logger.error("\(result.summary)", metadata: ["promotion": "\(promotion.id)", "target": "\(target)"])
             return Step(

@@ -1,5 +1,7 @@
 import ArgumentParser
+import DirectusConfig
 import DirectusSchema
+import Foundation
 
 /// `directus-promoter diff CURRENT DESIRED`: what Directus would change to turn CURRENT into DESIRED.
 struct DiffCommand: ParsableCommand {
@@ -14,6 +16,10 @@ struct DiffCommand: ParsableCommand {
             12.2+ in merge mode (--mode merge: nothing is deleted whole). A DESIRED with version: 2 is a \
             partial snapshot: only the collections it names are compared, as 12.2+ does. The plan's warnings \
             describe the apply of --directus-version (default 11.17.4; 12.4+ judges by root-level records).
+
+            Given two folders, each a configuration export (the template CLI's, directus-sync's or Environment \
+            Sync's), it shows the configuration plan instead: roles, policies, permissions, flows and the rest, \
+            matched by logical keys, in the terms `plan` uses (--format text or json).
 
             Exit status: 0 no changes, 2 changes, 1 error (like `terraform plan -detailed-exitcode`).
             """
@@ -53,6 +59,7 @@ struct DiffCommand: ParsableCommand {
     var color: ColorChoice = .auto
 
     func run() throws {
+        if Self.isDirectory(current) && Self.isDirectory(desired) { return try configurationDiff() }
         let currentSnapshot = try load(current)
         let desiredSnapshot = try load(desired)
         let diff = SnapshotDiffer.diff(current: currentSnapshot, after: desiredSnapshot, mode: mode)
@@ -68,6 +75,33 @@ struct DiffCommand: ParsableCommand {
             print(PlanRenderer.text(plan, color: color.enabled(forStandardOutput: true)), terminator: "")
         }
         if !diff.isEmpty { throw ExitStatus.changes }
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var directory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
+    }
+
+    /// Two configuration exports: the plan that turns CURRENT's configuration into DESIRED's.
+    private func configurationDiff() throws {
+        let read = { (path: String) throws -> ConfigurationSnapshot in
+            do {
+                return ConfigNormalizer.snapshot(of: try ConfigExportReader.read(directory: path))
+            } catch {
+                throw CommandError("\(path): \(error)")
+            }
+        }
+        let plan = ConfigPlanner.plan(desired: try read(desired), current: try read(current))
+        switch format {
+        case .directus:
+            throw CommandError("--format directus is for schema snapshots; configuration exports take text or json")
+        case .json:
+            print(JSONWriter(layout: .indented("  ")).string(ConfigPlanRenderer.json(plan)))
+        case .text:
+            print(ConfigPlanRenderer.text(plan))
+            if let reason = plan.blockingReason { print("\nBlocked: \(reason)") }
+        }
+        if !plan.isEmpty { throw ExitStatus.changes }
     }
 
     private func load(_ path: String) throws -> Snapshot {

@@ -99,7 +99,7 @@ struct SnapshotCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Print a stored snapshot, as Directus's own snapshot format (YAML or JSON).",
-            usage: "directus-promoter snapshot export <id> [--format yaml|json] [options]",
+            usage: "directus-promoter snapshot export <id> [--format json] [--configuration]",
             discussion: """
                 ID is a snapshot hash or a unique prefix of one (see `snapshots`), or a revision (r3). The output \
                 can be given to `directus schema apply` or to POST /schema/diff.
@@ -118,12 +118,12 @@ struct SnapshotCommand: ParsableCommand {
         var format: Format = .yaml
 
         @Flag(help: "The revision's configuration (canonical) instead of its schema.")
-        var config = false
+        var configuration = false
 
         func run() throws {
-            let configuration = try options.load()
-            let store = try options.openStore(configuration)
-            if config {
+            let settings = try options.load()
+            let store = try options.openStore(settings)
+            if configuration {
                 let stored = try Self.configuration(id, store: store)
                 let value = try JSONParser.parse(stored.storedJSON)
                 switch format {

@@ -83,6 +83,33 @@ struct DiffCommandTests {
         #expect(!result.standardOutput.contains("\u{1B}["), "no colour when not a terminal")
     }
 
+    @Test("two configuration exports: the configuration plan, with the ambiguous record held, exit status 2")
+    func configurationExports() async throws {
+        let project = Shared.root.appendingPathComponent(
+            "corpus-config/Blaxzter__gb-dashboard__directus-config__collections")
+        let result = try await Binary.run([
+            "diff", project.appendingPathComponent("4c0fddd5").path, project.appendingPathComponent("29c5e434").path,
+        ])
+        #expect(result.status == 2)
+        let lines = result.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.contains("  + role:Dashboard"))
+        #expect(lines.contains("  + access:role:Dashboard→policy:DashboardUserPolicy"))
+        #expect(lines.contains("  held until a person says which record is which:"))
+        #expect(
+            result.standardOutput.contains("Blocked: configuration records match more than once: role:Administrator"))
+        let json = try await Binary.run([
+            "diff", project.appendingPathComponent("4c0fddd5").path, project.appendingPathComponent("29c5e434").path,
+            "--format", "json",
+        ])
+        let plan = try JSONParser.parse(json.standardOutput)
+        #expect(plan["summary"]?["creates"] == 3)
+        let same = try await Binary.run([
+            "diff", project.appendingPathComponent("4c0fddd5").path, project.appendingPathComponent("4c0fddd5").path,
+        ])
+        #expect(same.status == 0)
+        #expect(same.standardOutput == "  no configuration changes\n")
+    }
+
     @Test("identical snapshots: no changes, exit status 0")
     func noChanges() async throws {
         let file = Shared.corpus.appendingPathComponent("Dsek-LTH__web__cms__snapshot__bea357a0.yaml").path

@@ -292,4 +292,28 @@ struct ConfigurationPromotionTests {
             #expect(!roles.contains { Self.id($0) == first })
         }
     }
+
+    @Test("a rollback restores the configuration a target had before the promotion")
+    func rollback() async throws {
+        let devSchema = withCollection("invoices", on: baseSnapshot)
+        try await withPipeline(dev: devSchema) { harness in
+            await Self.accounting(on: harness.dev)
+            let engine = try harness.engine(configurationKinds: Self.kinds)
+            let rolesBefore = await Self.rows(.role, of: harness.staging)
+            _ = await engine.tick()
+            let promoted = try harness.latest("staging")
+            #expect(promoted.state == .applied)
+            #expect(promoted.preApplyConfigHash != nil)
+            #expect(await Self.named("Accountant", .role, of: harness.staging) != nil)
+
+            let rollback = try harness.store.createRollback(
+                of: promoted, actor: "alice", comment: nil, at: harness.now())
+            #expect(try harness.store.revision(id: rollback.revisionID)?.configHash == promoted.preApplyConfigHash)
+            _ = await engine.tick()
+            #expect(try harness.store.promotion(id: rollback.id)?.state == .applied)
+            #expect(await Self.rows(.role, of: harness.staging) == rolesBefore)
+            #expect(await Self.rows(.flow, of: harness.staging).isEmpty)
+            #expect(await Self.rows(.permission, of: harness.staging).isEmpty)
+        }
+    }
 }

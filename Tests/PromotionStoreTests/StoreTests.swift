@@ -40,6 +40,7 @@ struct StoreTests {
             try Store.inMemory().appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
                 "v4-webhook-deliveries", "v5-approvals-despite-warnings", "v6-promotion-states-checked",
+                "v7-configuration",
             ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
@@ -47,6 +48,7 @@ struct StoreTests {
             try first.appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
                 "v4-webhook-deliveries", "v5-approvals-despite-warnings", "v6-promotion-states-checked",
+                "v7-configuration",
             ])
         _ = try seededStore(first)
         // Opening again migrates nothing and keeps the data.
