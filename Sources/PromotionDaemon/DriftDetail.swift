@@ -1,3 +1,4 @@
+import DirectusConfig
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -6,14 +7,32 @@ import PromotionStore
 /// One environment's drift in full, as `drift show ENV` prints it and the web view shows it: the record and the plan
 /// of what changed there (from the schema it should have to the one it has), without what its ignore rules own.
 public struct DriftDetail: Sendable {
-    public var drift: DriftRecord
+    public var environment: String
+    /// The schema's drift, if any.
+    public var schemaDrift: DriftRecord?
     /// Nil when a snapshot it was computed from is no longer in history.
     public var plan: Plan?
+    /// The configuration's drift, if any (pipelines that promote configuration).
+    public var configurationDrift: DriftRecord?
+    /// What changed in the configuration, from what it should be to what it is.
+    public var configurationChanges: [ConfigDiff.Change] = []
+
+    /// The first drift: the schema's, else the configuration's.
+    public var drift: DriftRecord { schemaDrift ?? configurationDrift! }
 
     /// Nil when the environment has no drift.
     public init?(environment: String, store: Store, configuration: DaemonConfiguration) throws {
-        guard let drift = try store.drift(environment: environment) else { return nil }
-        self.drift = drift
+        self.environment = environment
+        schemaDrift = try store.drift(environment: environment)
+        configurationDrift = try store.configDrift(environment: environment)
+        guard schemaDrift != nil || configurationDrift != nil else { return nil }
+        if let configurationDrift, let expected = try store.configuration(hash: configurationDrift.expectedHash),
+            let observed = try store.configuration(hash: configurationDrift.observedHash)
+        {
+            let diff = ConfigDiff.diff(current: expected, desired: observed)
+            configurationChanges = diff.changes + diff.held
+        }
+        guard let drift = schemaDrift else { return }
         if let expected = try store.snapshot(hash: drift.expectedHash),
             let observed = try store.snapshot(hash: drift.observedHash)
         {
@@ -26,22 +45,53 @@ public struct DriftDetail: Sendable {
         }
     }
 
+    /// The configuration changes as lines (`+ role:Editor`, `~ permission:… (fields)`).
+    public var configurationLines: [String] {
+        configurationChanges.map { change in
+            let sign = change.action == .create ? "+" : change.action == .delete ? "-" : "~"
+            return "\(sign) \(change.key)"
+                + (change.fields.isEmpty ? "" : " (\(change.fields.joined(separator: ", ")))")
+        }
+    }
+
     public var json: JSONValue {
-        [
-            "environment": .string(drift.environment), "summary": .string(drift.summary),
-            "detected_at": .string(Timestamp.utc(drift.detectedAt)),
-            "expected_hash": .string(drift.expectedHash), "observed_hash": .string(drift.observedHash),
-            "plan": plan.map(PlanRenderer.json) ?? .null,
-        ]
+        var object = JSONObject()
+        object["environment"] = .string(environment)
+        if let drift = schemaDrift {
+            object["summary"] = .string(drift.summary)
+            object["detected_at"] = .string(Timestamp.utc(drift.detectedAt))
+            object["expected_hash"] = .string(drift.expectedHash)
+            object["observed_hash"] = .string(drift.observedHash)
+        }
+        object["plan"] = plan.map(PlanRenderer.json) ?? .null
+        if let drift = configurationDrift {
+            object["configuration"] = [
+                "summary": .string(drift.summary), "detected_at": .string(Timestamp.utc(drift.detectedAt)),
+                "expected_hash": .string(drift.expectedHash), "observed_hash": .string(drift.observedHash),
+                "changes": .array(configurationLines.map(JSONValue.string)),
+            ]
+        }
+        return .object(object)
     }
 
     public func text(now: Date, color: Bool) -> String {
         let style = TextStyle(color: color)
-        var out =
-            style.bold("Drift on \(drift.environment)") + " since \(Timestamp.utc(drift.detectedAt)) "
-            + "(\(RelativeTime.describe(drift.detectedAt, now: now)))\n  \(drift.summary)\n\n"
-        out += "Changes made on \(drift.environment) outside the pipeline:\n"
-        out += plan.map { PlanRenderer.text($0, color: color) } ?? "  (the snapshots are no longer in history)\n"
+        var out = ""
+        if let drift = schemaDrift {
+            out +=
+                style.bold("Drift on \(drift.environment)") + " since \(Timestamp.utc(drift.detectedAt)) "
+                + "(\(RelativeTime.describe(drift.detectedAt, now: now)))\n  \(drift.summary)\n\n"
+            out += "Changes made on \(drift.environment) outside the pipeline:\n"
+            out += plan.map { PlanRenderer.text($0, color: color) } ?? "  (the snapshots are no longer in history)\n"
+        }
+        if let drift = configurationDrift {
+            if schemaDrift != nil { out += "\n" }
+            out +=
+                style.bold("Configuration drift on \(drift.environment)") + " since "
+                + "\(Timestamp.utc(drift.detectedAt)) (\(RelativeTime.describe(drift.detectedAt, now: now)))\n"
+                + "  \(drift.summary)\n\n"
+            out += configurationLines.map { "  \($0)\n" }.joined()
+        }
         out +=
             "\nAdopt it: directus-promoter drift accept \(drift.environment); or let the next promotion put it back\n"
         return out

@@ -235,16 +235,17 @@ enum WebPages {
     static func driftList(_ context: Context) throws -> String {
         let listing = try DriftListing(store: context.store)
         var content = HTML.tag("h1", [], text: "Drift")
-        if listing.drifts.isEmpty {
+        let all = listing.drifts.map { ($0, "schema") } + listing.configurationDrifts.map { ($0, "configuration") }
+        if all.isEmpty {
             content += HTML.tag("p", [], text: "No drift: every environment has the schema it should have.")
         } else {
             content += HTML.table(
                 caption: "Environments changed outside the pipeline",
-                headers: ["Environment", "Since", "What changed"],
-                rows: listing.drifts.map { drift in
+                headers: ["Environment", "Of", "Since", "What changed"],
+                rows: all.map { drift, what in
                     [
                         HTML.link("/drift/\(FormEncoding.encode(drift.environment))", drift.environment),
-                        when(drift.detectedAt, context), HTML(drift.summary),
+                        HTML(what), when(drift.detectedAt, context), HTML(drift.summary),
                     ]
                 })
         }
@@ -261,12 +262,22 @@ enum WebPages {
             content += HTML.tag("p", [], text: "\(environment) has the schema it should have.")
             return layout(title: "Drift on \(environment)", section: "Drift", context, content)
         }
-        content += HTML.tag(
-            "p", [], HTML("Since ") + when(detail.drift.detectedAt, context) + HTML(": " + detail.drift.summary))
-        content += HTML.tag("h2", [], text: "What changed on \(environment) outside the pipeline")
-        content +=
-            detail.plan.map { plan(html: $0, rowCounts: [:]) }
-            ?? HTML.tag("p", [], text: "The snapshots are no longer in history.")
+        if let drift = detail.schemaDrift {
+            content += HTML.tag(
+                "p", [], HTML("Since ") + when(drift.detectedAt, context) + HTML(": " + drift.summary))
+            content += HTML.tag("h2", [], text: "What changed on \(environment) outside the pipeline")
+            content +=
+                detail.plan.map { plan(html: $0, rowCounts: [:]) }
+                ?? HTML.tag("p", [], text: "The snapshots are no longer in history.")
+        }
+        if let drift = detail.configurationDrift {
+            content += HTML.tag("h2", [], text: "Configuration changed on \(environment) outside the pipeline")
+            content += HTML.tag(
+                "p", [], HTML("Since ") + when(drift.detectedAt, context) + HTML(": " + drift.summary))
+            content += HTML.tag(
+                "ul", [],
+                HTML.join(detail.configurationLines.map { HTML.tag("li", [], HTML.tag("code", [], text: $0)) }))
+        }
         content += HTML.tag("h2", [], text: "What to do")
         content += HTML.tag(
             "p", [],

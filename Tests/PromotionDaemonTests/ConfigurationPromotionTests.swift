@@ -219,6 +219,9 @@ struct ConfigurationPromotionTests {
             let drift = try #require(try harness.store.configDrift(environment: "production"))
             #expect(drift.summary.contains("permission:policy:Accountants/invoices/create changed (fields)"))
             _ = await engine.tick()
+            let listing = try DriftListing(store: harness.store)
+            #expect(listing.configurationDrifts.map(\.environment) == ["production"])
+            #expect(listing.text(now: Date()).contains("configuration"))
             let detected = try harness.store.recentEvents(limit: 100, kind: "drift.detected")
             #expect(detected.filter { $0.environment == "production" }.count == 1)
 
