@@ -45,8 +45,8 @@ public struct ConfigIgnore: Sendable, Equatable {
             let glob = String(pattern[pattern.index(after: colon)...])
             let name = String(entity.key.dropFirst(entity.kind.rawValue.count + 1))
             let base = name.split(separator: "#", maxSplits: 1).first.map(String.init) ?? name
-            return Self.glob(glob, name) || Self.glob(glob, base)
-                || (entity.fields["name"]?.stringValue).map { Self.glob(glob, $0) } == true
+            return Glob.matches(glob, name) || Glob.matches(glob, base)
+                || (entity.fields["name"]?.stringValue).map { Glob.matches(glob, $0) } == true
         }
     }
 
@@ -56,7 +56,7 @@ public struct ConfigIgnore: Sendable, Equatable {
         copy.ambiguous = snapshot.ambiguous.filter { key, _ in !roots.contains { Self.isUnder(key, $0) } }
         let fieldPatterns = patterns.filter { $0.hasPrefix("settings.") }.map { String($0.dropFirst(9)) }
         if !fieldPatterns.isEmpty, var settings = copy.entities["settings"], var object = settings.fields.objectValue {
-            for field in object.keys where fieldPatterns.contains(where: { Self.glob($0, field) }) {
+            for field in object.keys where fieldPatterns.contains(where: { Glob.matches($0, field) }) {
                 object.removeValue(forKey: field)
             }
             settings.fields = .object(object)
@@ -78,19 +78,5 @@ public struct ConfigIgnore: Sendable, Equatable {
             search = key[range.upperBound...]
         }
         return false
-    }
-
-    /// `*` matches any run of characters; everything else literally.
-    static func glob(_ pattern: String, _ text: String) -> Bool {
-        let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-        if pieces.count == 1 { return pattern == text }
-        var rest = Substring(text)
-        guard rest.hasPrefix(pieces[0]) else { return false }
-        rest = rest.dropFirst(pieces[0].count)
-        for piece in pieces.dropFirst().dropLast() {
-            guard let range = rest.range(of: piece) else { return false }
-            rest = rest[range.upperBound...]
-        }
-        return rest.hasSuffix(pieces.last!)
     }
 }

@@ -68,15 +68,9 @@ public struct ConfigPlan: Sendable {
             + "`config match`"
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var creates = 0
-        public var updates = 0
-        public var deletes = 0
-        public var destructive = 0
-    }
-
-    public var summary: Summary {
-        var summary = Summary()
+    /// The counts, in a schema plan's terms.
+    public var summary: Plan.Summary {
+        var summary = Plan.Summary()
         for change in changes {
             switch change.action {
             case .create: summary.creates += 1

@@ -17,10 +17,10 @@ public struct IgnoreRules: Sendable, Equatable {
             // `role:Editor`, `flow:…`: configuration (DirectusConfig's ConfigIgnore), never a collection.
             if pattern.contains(":") { return false }
             let parts = pattern.split(separator: ".", maxSplits: 1).map(String.init)
-            guard Self.glob(parts[0], collection) else { return false }
+            guard Glob.matches(parts[0], collection) else { return false }
             guard parts.count == 2 else { return true }
             guard let field else { return false }
-            return Self.glob(parts[1], field)
+            return Glob.matches(parts[1], field)
         }
     }
 
@@ -54,19 +54,5 @@ public struct IgnoreRules: Sendable, Equatable {
         return SnapshotDiff(
             collections: keep(diff.collections), fields: keep(diff.fields), systemFields: keep(diff.systemFields),
             relations: keep(diff.relations))
-    }
-
-    /// `*` matches any run of characters; everything else literally.
-    static func glob(_ pattern: String, _ text: String) -> Bool {
-        let pieces = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
-        if pieces.count == 1 { return pattern == text }
-        var rest = Substring(text)
-        guard rest.hasPrefix(pieces[0]) else { return false }
-        rest = rest.dropFirst(pieces[0].count)
-        for piece in pieces.dropFirst().dropLast() where !piece.isEmpty {
-            guard let range = rest.range(of: piece) else { return false }
-            rest = rest[range.upperBound...]
-        }
-        return rest.hasSuffix(pieces.last ?? "")
     }
 }

@@ -72,16 +72,7 @@ extension PromotionEngine {
                         environment: target, observedHash: hash, expectedHash: expectation.snapshotHash,
                         summary: drift.summary, details: details, at: at)
                 else { continue }
-                logger.warning("\(target) drifted: \(drift.summary)", metadata: ["environment": "\(target)"])
-                report.problems.append("\(target) drifted: \(drift.summary)")
-                for promotion in try store.promotions(inStates: [.awaitingApproval]) where promotion.target == target {
-                    var machine = self.machine(for: promotion)
-                    guard (try? machine.handle(.targetChanged)) != nil else { continue }
-                    try persist(
-                        promotion, machine,
-                        message: "\(target) changed behind our back: planning again against what it has now",
-                        report: &report)
-                }
+                try drifted(target, "\(target) drifted: \(drift.summary)", &report)
             }
         }
     }
@@ -141,14 +132,20 @@ extension PromotionEngine {
                 environment: target, observedHash: hash, expectedHash: expectation.configHash, summary: summary,
                 details: details, at: at)
         else { return }
-        logger.warning("\(target)'s configuration drifted: \(summary)", metadata: ["environment": "\(target)"])
-        report.problems.append("\(target)'s configuration drifted: \(summary)")
+        try drifted(target, "\(target)'s configuration drifted: \(summary)", &report)
+    }
+
+    /// A drift newly recorded: logged and reported, and every plan waiting for approval on the target made again
+    /// against what the target really has.
+    func drifted(_ target: String, _ words: String, _ report: inout TickReport) throws {
+        logger.warning("\(words)", metadata: ["environment": "\(target)"])
+        report.problems.append(words)
         for promotion in try store.promotions(inStates: [.awaitingApproval]) where promotion.target == target {
             var machine = self.machine(for: promotion)
             guard (try? machine.handle(.targetChanged)) != nil else { continue }
             try persist(
                 promotion, machine,
-                message: "\(target)'s configuration changed behind our back: planning again against what it has now",
+                message: "\(target) changed behind our back: planning again against what it has now",
                 report: &report)
         }
     }

@@ -94,13 +94,9 @@ extension PromotionEngine {
             }
             if configChanges, let configPlan, let configJSON {
                 if !schemaChanges {
-                    let summary = configPlan.summary
                     let stored = try store.recordDiff(
                         revisionID: promotion.revisionID, target: target, directusHash: "",
-                        targetSnapshotHash: targetHash, diff: .object(JSONObject()),
-                        summary: Plan.Summary(
-                            creates: summary.creates, updates: summary.updates, deletes: summary.deletes,
-                            destructive: summary.destructive),
+                        targetSnapshotHash: targetHash, diff: .object(JSONObject()), summary: configPlan.summary,
                         contentKey: configPlan.contentKey, configPlan: configJSON, at: at)
                     changes.diffID = .some(stored.id)
                 }

@@ -162,34 +162,15 @@ extension Store {
         environment: String, configHash: String, reason: ConfigExpectationRecord.Reason, actor: String,
         message: String?, at: Date
     ) throws(StoreError) {
-        try write { db in
-            let current = try String.fetchOne(
-                db, sql: "SELECT config_hash FROM config_expectation WHERE environment = ?", arguments: [environment])
-            guard current != configHash else { return }
-            try db.execute(
-                sql: """
-                    INSERT INTO config_expectation (environment, config_hash, reason, since) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(environment) DO UPDATE SET config_hash = excluded.config_hash,
-                        reason = excluded.reason, since = excluded.since
-                    """, arguments: [environment, configHash, reason.rawValue, Self.seconds(at)])
-            try db.execute(sql: "DELETE FROM config_drift WHERE environment = ?", arguments: [environment])
-            if let message {
-                try Self.insertEvent(
-                    db, at: at, actor: actor, kind: "config.expectation.\(reason.rawValue)", environment: environment,
-                    promotionID: nil, message: message, details: nil)
-            }
-        }
+        try changeExpectation(
+            of: .configuration, environment: environment, hash: configHash, reason: reason.rawValue,
+            eventKind: "config.expectation.\(reason.rawValue)", actor: actor, message: message, at: at)
     }
 
-    public func configDrifts() throws(StoreError) -> [DriftRecord] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM config_drift ORDER BY environment").map(Self.drift) }
-    }
+    public func configDrifts() throws(StoreError) -> [DriftRecord] { try drifts(of: .configuration) }
 
     public func configDrift(environment: String) throws(StoreError) -> DriftRecord? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM config_drift WHERE environment = ?", arguments: [environment])
-                .map(Self.drift)
-        }
+        try drift(of: .configuration, environment: environment)
     }
 
     /// Records a configuration drift; true (with a `drift.detected` event) only for a configuration not already
@@ -198,65 +179,20 @@ extension Store {
     public func recordConfigDrift(
         environment: String, observedHash: String, expectedHash: String, summary: String, details: String?, at: Date
     ) throws(StoreError) -> Bool {
-        try write { db in
-            let current = try String.fetchOne(
-                db, sql: "SELECT observed_hash FROM config_drift WHERE environment = ?", arguments: [environment])
-            guard current != observedHash else { return false }
-            try db.execute(
-                sql: """
-                    INSERT INTO config_drift (environment, observed_hash, expected_hash, summary, detected_at)
-                    VALUES (?, ?, ?, ?, ?)
-                    ON CONFLICT(environment) DO UPDATE SET observed_hash = excluded.observed_hash,
-                        expected_hash = excluded.expected_hash, summary = excluded.summary,
-                        detected_at = excluded.detected_at
-                    """, arguments: [environment, observedHash, expectedHash, summary, Self.seconds(at)])
-            try Self.insertEvent(
-                db, at: at, actor: "daemon", kind: "drift.detected", environment: environment, promotionID: nil,
-                message: "\(environment)'s configuration drifted: \(summary)", details: details)
-            return true
-        }
+        try recordDrift(
+            of: .configuration, environment: environment, observedHash: observedHash, expectedHash: expectedHash,
+            summary: summary, details: details, at: at)
     }
 
     /// Clears the configuration drift of an environment back to its expectation (`drift.resolved`).
     public func resolveConfigDrift(environment: String, message: String, at: Date) throws(StoreError) {
-        try write { db in
-            guard
-                try Bool.fetchOne(
-                    db, sql: "SELECT 1 FROM config_drift WHERE environment = ?", arguments: [environment]) == true
-            else { return }
-            try db.execute(sql: "DELETE FROM config_drift WHERE environment = ?", arguments: [environment])
-            try Self.insertEvent(
-                db, at: at, actor: "daemon", kind: "drift.resolved", environment: environment, promotionID: nil,
-                message: message, details: nil)
-        }
+        try resolveDrift(of: .configuration, environment: environment, message: message, at: at)
     }
 
     /// A person adopts the drifted configuration as the expectation (`drift accept`).
     public func acceptConfigDrift(
         environment: String, actor: String, comment: String?, at: Date
     ) throws(StoreError) -> DriftRecord {
-        try write { db in
-            guard
-                let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM config_drift WHERE environment = ?", arguments: [environment])
-            else { throw StoreError.notFound("a configuration drift on \(environment)") }
-            let drift = Self.drift(row)
-            try db.execute(
-                sql: """
-                    INSERT INTO config_expectation (environment, config_hash, reason, since)
-                    VALUES (?, ?, 'accepted', ?)
-                    ON CONFLICT(environment) DO UPDATE SET config_hash = excluded.config_hash,
-                        reason = excluded.reason, since = excluded.since
-                    """, arguments: [environment, drift.observedHash, Self.seconds(at)])
-            try db.execute(sql: "DELETE FROM config_drift WHERE environment = ?", arguments: [environment])
-            var message =
-                "\(actor) accepted the configuration drift on \(environment) as its expected configuration "
-                + "(\(drift.summary))"
-            if let comment, !comment.isEmpty { message += ": \(comment)" }
-            try Self.insertEvent(
-                db, at: at, actor: actor, kind: "drift.accepted", environment: environment, promotionID: nil,
-                message: message, details: nil)
-            return drift
-        }
+        try acceptDrift(of: .configuration, environment: environment, actor: actor, comment: comment, at: at)
     }
 }

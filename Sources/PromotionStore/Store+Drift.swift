@@ -45,35 +45,16 @@ extension Store {
         environment: String, snapshotHash: String, reason: ExpectationRecord.Reason, actor: String,
         message: String?, at: Date
     ) throws(StoreError) {
-        try write { db in
-            let current = try String.fetchOne(
-                db, sql: "SELECT snapshot_hash FROM expectation WHERE environment = ?", arguments: [environment])
-            guard current != snapshotHash else { return }
-            try db.execute(
-                sql: """
-                    INSERT INTO expectation (environment, snapshot_hash, reason, since) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(environment) DO UPDATE SET snapshot_hash = excluded.snapshot_hash,
-                        reason = excluded.reason, since = excluded.since
-                    """, arguments: [environment, snapshotHash, reason.rawValue, Self.seconds(at)])
-            try db.execute(sql: "DELETE FROM drift WHERE environment = ?", arguments: [environment])
-            if let message {
-                try Self.insertEvent(
-                    db, at: at, actor: actor, kind: "expectation.\(reason.rawValue)", environment: environment,
-                    promotionID: nil, message: message, details: nil)
-            }
-        }
+        try changeExpectation(
+            of: .schema, environment: environment, hash: snapshotHash, reason: reason.rawValue,
+            eventKind: "expectation.\(reason.rawValue)", actor: actor, message: message, at: at)
     }
 
     public func drift(environment: String) throws(StoreError) -> DriftRecord? {
-        try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM drift WHERE environment = ?", arguments: [environment]).map(
-                Self.drift)
-        }
+        try drift(of: .schema, environment: environment)
     }
 
-    public func drifts() throws(StoreError) -> [DriftRecord] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM drift ORDER BY environment").map(Self.drift) }
-    }
+    public func drifts() throws(StoreError) -> [DriftRecord] { try drifts(of: .schema) }
 
     /// Records a drift. Returns true (and writes a `drift.detected` event) only when this observed schema was not
     /// already the recorded drift: one event per distinct drift, not one per poll.
@@ -81,13 +62,65 @@ extension Store {
     public func recordDrift(
         environment: String, observedHash: String, expectedHash: String, summary: String, details: String?, at: Date
     ) throws(StoreError) -> Bool {
+        try recordDrift(
+            of: .schema, environment: environment, observedHash: observedHash, expectedHash: expectedHash,
+            summary: summary, details: details, at: at)
+    }
+
+    /// Clears the drift of an environment whose schema is back to the expectation; records `drift.resolved`.
+    public func resolveDrift(environment: String, message: String, at: Date) throws(StoreError) {
+        try resolveDrift(of: .schema, environment: environment, message: message, at: at)
+    }
+
+    /// A person adopts the drifted schema as the new expectation (`drift accept`).
+    public func acceptDrift(
+        environment: String, actor: String, comment: String?, at: Date
+    ) throws(StoreError) -> DriftRecord {
+        try acceptDrift(of: .schema, environment: environment, actor: actor, comment: comment, at: at)
+    }
+
+    // MARK: The schema's drift and the configuration's, one way
+
+    /// What drifts: the schema (`drift`, `expectation`) or the configuration (`config_drift`, `config_expectation`).
+    enum DriftSubject {
+        case schema, configuration
+
+        var driftTable: String { self == .schema ? "drift" : "config_drift" }
+        var expectationTable: String { self == .schema ? "expectation" : "config_expectation" }
+        var hashColumn: String { self == .schema ? "snapshot_hash" : "config_hash" }
+        var noun: String { self == .schema ? "schema" : "configuration" }
+        /// `production` or `production's configuration`, for messages.
+        func subject(_ environment: String) -> String {
+            self == .schema ? environment : "\(environment)'s configuration"
+        }
+    }
+
+    func drift(of subject: DriftSubject, environment: String) throws(StoreError) -> DriftRecord? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM \(subject.driftTable) WHERE environment = ?", arguments: [environment]
+            ).map(Self.drift)
+        }
+    }
+
+    func drifts(of subject: DriftSubject) throws(StoreError) -> [DriftRecord] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM \(subject.driftTable) ORDER BY environment").map(Self.drift)
+        }
+    }
+
+    func recordDrift(
+        of subject: DriftSubject, environment: String, observedHash: String, expectedHash: String, summary: String,
+        details: String?, at: Date
+    ) throws(StoreError) -> Bool {
         try write { db in
             let current = try String.fetchOne(
-                db, sql: "SELECT observed_hash FROM drift WHERE environment = ?", arguments: [environment])
+                db, sql: "SELECT observed_hash FROM \(subject.driftTable) WHERE environment = ?",
+                arguments: [environment])
             guard current != observedHash else { return false }
             try db.execute(
                 sql: """
-                    INSERT INTO drift (environment, observed_hash, expected_hash, summary, detected_at)
+                    INSERT INTO \(subject.driftTable) (environment, observed_hash, expected_hash, summary, detected_at)
                     VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(environment) DO UPDATE SET observed_hash = excluded.observed_hash,
                         expected_hash = excluded.expected_hash, summary = excluded.summary,
@@ -95,52 +128,83 @@ extension Store {
                     """, arguments: [environment, observedHash, expectedHash, summary, Self.seconds(at)])
             try Self.insertEvent(
                 db, at: at, actor: "daemon", kind: "drift.detected", environment: environment, promotionID: nil,
-                message: "\(environment) drifted: \(summary)", details: details)
+                message: "\(subject.subject(environment)) drifted: \(summary)", details: details)
             return true
         }
     }
 
-    /// Clears the drift of an environment whose schema is back to the expectation; records `drift.resolved`.
-    public func resolveDrift(environment: String, message: String, at: Date) throws(StoreError) {
+    func resolveDrift(of subject: DriftSubject, environment: String, message: String, at: Date) throws(StoreError) {
         try write { db in
             guard
-                try Bool.fetchOne(db, sql: "SELECT 1 FROM drift WHERE environment = ?", arguments: [environment])
+                try Bool.fetchOne(
+                    db, sql: "SELECT 1 FROM \(subject.driftTable) WHERE environment = ?", arguments: [environment])
                     == true
             else { return }
-            try db.execute(sql: "DELETE FROM drift WHERE environment = ?", arguments: [environment])
+            try db.execute(sql: "DELETE FROM \(subject.driftTable) WHERE environment = ?", arguments: [environment])
             try Self.insertEvent(
                 db, at: at, actor: "daemon", kind: "drift.resolved", environment: environment, promotionID: nil,
                 message: message, details: nil)
         }
     }
 
-    /// A person adopts the drifted schema as the new expectation (`drift accept`).
-    public func acceptDrift(
-        environment: String, actor: String, comment: String?, at: Date
-    ) throws(StoreError)
-        -> DriftRecord
-    {
+    func acceptDrift(
+        of subject: DriftSubject, environment: String, actor: String, comment: String?, at: Date
+    ) throws(StoreError) -> DriftRecord {
         try write { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT * FROM drift WHERE environment = ?", arguments: [environment])
+                    db, sql: "SELECT * FROM \(subject.driftTable) WHERE environment = ?", arguments: [environment])
             else {
-                throw StoreError.notFound("a drift on \(environment)")
+                throw StoreError.notFound(
+                    subject == .schema ? "a drift on \(environment)" : "a configuration drift on \(environment)")
             }
             let drift = Self.drift(row)
-            try db.execute(
-                sql: """
-                    INSERT INTO expectation (environment, snapshot_hash, reason, since) VALUES (?, ?, 'accepted', ?)
-                    ON CONFLICT(environment) DO UPDATE SET snapshot_hash = excluded.snapshot_hash,
-                        reason = excluded.reason, since = excluded.since
-                    """, arguments: [environment, drift.observedHash, Self.seconds(at)])
-            try db.execute(sql: "DELETE FROM drift WHERE environment = ?", arguments: [environment])
-            var message = "\(actor) accepted the drift on \(environment) as its expected schema (\(drift.summary))"
+            try Self.setExpectation(
+                db, of: subject, environment: environment, hash: drift.observedHash, reason: "accepted", at: at)
+            try db.execute(sql: "DELETE FROM \(subject.driftTable) WHERE environment = ?", arguments: [environment])
+            var message =
+                subject == .schema
+                ? "\(actor) accepted the drift on \(environment) as its expected schema (\(drift.summary))"
+                : "\(actor) accepted the configuration drift on \(environment) as its expected configuration "
+                    + "(\(drift.summary))"
             if let comment, !comment.isEmpty { message += ": \(comment)" }
             try Self.insertEvent(
                 db, at: at, actor: actor, kind: "drift.accepted", environment: environment, promotionID: nil,
                 message: message, details: nil)
             return drift
+        }
+    }
+
+    /// Sets an expectation (an upsert) in the transaction of `db`.
+    static func setExpectation(
+        _ db: Database, of subject: DriftSubject, environment: String, hash: String, reason: String, at: Date
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO \(subject.expectationTable) (environment, \(subject.hashColumn), reason, since)
+                VALUES (?, ?, ?, ?)
+                ON CONFLICT(environment) DO UPDATE SET \(subject.hashColumn) = excluded.\(subject.hashColumn),
+                    reason = excluded.reason, since = excluded.since
+                """, arguments: [environment, hash, reason, Self.seconds(at)])
+    }
+
+    /// Changes what `environment` is expected to have; a change clears the drift recorded against the old one.
+    func changeExpectation(
+        of subject: DriftSubject, environment: String, hash: String, reason: String, eventKind: String,
+        actor: String, message: String?, at: Date
+    ) throws(StoreError) {
+        try write { db in
+            let current = try String.fetchOne(
+                db, sql: "SELECT \(subject.hashColumn) FROM \(subject.expectationTable) WHERE environment = ?",
+                arguments: [environment])
+            guard current != hash else { return }
+            try Self.setExpectation(db, of: subject, environment: environment, hash: hash, reason: reason, at: at)
+            try db.execute(sql: "DELETE FROM \(subject.driftTable) WHERE environment = ?", arguments: [environment])
+            if let message {
+                try Self.insertEvent(
+                    db, at: at, actor: actor, kind: eventKind, environment: environment, promotionID: nil,
+                    message: message, details: nil)
+            }
         }
     }
 
