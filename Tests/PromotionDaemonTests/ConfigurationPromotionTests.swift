@@ -319,4 +319,53 @@ struct ConfigurationPromotionTests {
             #expect(await Self.rows(.permission, of: harness.staging).isEmpty)
         }
     }
+
+    @Test("plan ENV, show, the web view and drift show render the configuration as the daemon plans it")
+    func renderings() async throws {
+        let devSchema = withCollection("invoices", on: baseSnapshot)
+        try await withPipeline(dev: devSchema) { harness in
+            await Self.accounting(on: harness.dev)
+            var configuration = WebViewTests.configuration(harness)
+            configuration.configurationKinds = Self.kinds
+            let preview = try await PlanPreview.make(target: "staging", configuration: configuration, http: httpClient)
+            #expect(preview.hasChanges)
+            let planned = try #require(preview.configuration)
+            #expect(planned.changes.map(\.key).contains("role:Accountant"))
+            let text = preview.text(color: false)
+            #expect(text.contains("Configuration:"))
+            #expect(text.contains("  + role:Accountant"))
+            #expect(text.contains("  + flow:\(Self.flow)"))
+
+            // The daemon plans the same: its stored plan for staging has the same changes.
+            let engine = try harness.engine(configurationKinds: Self.kinds) { settings in
+                if settings.name == "production" { settings.destructive = .approve }
+            }
+            _ = await engine.tick()
+            let waiting = try harness.latest("production")
+            let detail = try #require(
+                try PromotionDetail(id: waiting.id, store: harness.store, configuration: configuration))
+            let stored = (detail.configurationPlan?["changes"]?.arrayValue ?? []).compactMap { $0["key"]?.stringValue }
+            #expect(stored.sorted() == planned.changes.map(\.key).sorted())
+            #expect(
+                detail.text(now: harness.now(), color: false).contains(
+                    "  + permission:policy:Accountants/invoices/read"))
+            let page = WebViewTests.text(
+                await WebViewTests.get(
+                    WebViewTests.web(harness), "/promotions/\(waiting.id)", configuration))
+            #expect(page.contains("Configuration changes, in the order they are written"))
+            #expect(page.contains("role:Accountant"))
+
+            try harness.decide(.approve, "production")
+            _ = await engine.tick()
+            var roles = await Self.rows(.role, of: harness.production)
+            for index in roles.indices where roles[index]["name"] == "Accountant" { roles[index]["icon"] = "money" }
+            await harness.production.setConfigurationRows(roles, for: .role)
+            _ = await engine.tick()
+            let drift = try #require(
+                try DriftDetail(environment: "production", store: harness.store, configuration: configuration))
+            #expect(drift.schemaDrift == nil)
+            #expect(drift.configurationLines == ["~ role:Accountant (icon)"])
+            #expect(drift.text(now: harness.now(), color: false).contains("Configuration drift on production"))
+        }
+    }
 }
