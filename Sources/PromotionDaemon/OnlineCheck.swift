@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import DirectusClient
+import DirectusConfig
+import DirectusSchema
 import PromotionCore
 
 /// `check-config --online`: reaches every instance as the daemon would, checks the credentials are an admin's, and
@@ -26,6 +28,13 @@ public enum OnlineCheck {
                         + "\(snapshot.vendor ?? "unknown vendor"), \(snapshot.collections.count) collections")
                 seen.append(
                     .init(name: environment.name, version: version, vendor: snapshot.vendor, force: environment.force))
+                if !configuration.configurationKinds.isEmpty {
+                    lines.append(
+                        try await configurationLine(
+                            environment.name, client: client, kinds: configuration.configurationKinds,
+                            version: version.flatMap(DirectusVersion.init),
+                            isSource: environment.name == configuration.source.name))
+                }
             } catch {
                 ok = false
                 lines.append("  ✗ \(environment.name): \(error)")
@@ -35,5 +44,26 @@ public enum OnlineCheck {
         let problems = PipelineCompatibility.problems(along: seen)
         lines += problems.map { "  ✗ \($0)" }
         return Result(lines: lines, ok: ok && problems.isEmpty)
+    }
+
+    /// Whether the configuration the pipeline promotes can be read, with how many records of each collection, and
+    /// what makes the read incomplete (a `QUERY_LIMIT_MAX` cut, an unlicensed 12.x source's permissions).
+    static func configurationLine(
+        _ name: String, client: DirectusClient, kinds: [ConfigKind], version: DirectusVersion?, isSource: Bool
+    ) async throws -> String {
+        let export = try await client.configuration(ConfigurationObserver.kindsToRead(kinds, version: version))
+        // Stored records only: a read of permissions adds the synthetic ones app access implies (no id).
+        let counts = kinds.map { kind in
+            "\((export.rows[kind] ?? []).filter { $0["id"] != nil }.count) \(kind.fileStem)"
+        }.joined(separator: ", ")
+        var line = "  ✓ \(name): configuration readable: \(counts)"
+        if export.incomplete { line += "; incomplete: \(export.notes.joined(separator: "; "))" }
+        if isSource,
+            !ConfigLicence.incompleteKinds(version: version, settings: export.rows[.settings]?.first)
+                .intersection(kinds).isEmpty
+        {
+            line += "; an unlicensed 12.x source: its permissions are treated as incomplete (never deleted from)"
+        }
+        return line
     }
 }

@@ -327,6 +327,13 @@ struct ConfigurationPromotionTests {
             await Self.accounting(on: harness.dev)
             var configuration = WebViewTests.configuration(harness)
             configuration.configurationKinds = Self.kinds
+            let online = await OnlineCheck.run(configuration, http: httpClient)
+            #expect(online.ok)
+            #expect(
+                online.lines.contains {
+                    $0.hasPrefix(
+                        "  ✓ development: configuration readable: 2 roles, 3 policies, 3 access, 2 permissions")
+                }, "\(online.lines)")
             let preview = try await PlanPreview.make(target: "staging", configuration: configuration, http: httpClient)
             #expect(preview.hasChanges)
             let planned = try #require(preview.configuration)
