@@ -177,7 +177,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "DirectusSchema", "directus-promoter", "directus-promoter-bench", "TestSupport", "DirectusEmulator",
+                "DirectusSchema", "DirectusConfig", "directus-promoter", "directus-promoter-bench", "TestSupport",
+                "DirectusEmulator",
                 "PromotionStore", "PromotionDaemon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

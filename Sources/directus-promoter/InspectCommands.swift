@@ -355,7 +355,7 @@ struct DriftCommand: ParsableCommand {
             } else {
                 print(listing.text(now: Date()), terminator: "")
             }
-            if !listing.drifts.isEmpty { throw ExitStatus.attention }
+            if !listing.drifts.isEmpty || !listing.configurationDrifts.isEmpty { throw ExitStatus.attention }
         }
     }
 
