@@ -138,6 +138,11 @@ public struct DaemonConfiguration: Sendable {
 
     public var databasePath: String { (stateDirectory as NSString).appendingPathComponent("state.sqlite") }
 
+    /// How many request timeouts an environment's requests may take in one tick unless `timeouts.tick` says: three
+    /// for the schema (snapshot, diff, apply), and one more per configuration collection promoted (each is read, and
+    /// counted, at every step of a promotion).
+    public var defaultTickRequests: Int { 3 + configurationKinds.count }
+
     /// What the engine needs: the pipeline and each environment's policies.
     public func engineConfiguration() throws -> EngineConfiguration {
         var engine = EngineConfiguration(
@@ -146,7 +151,7 @@ public struct DaemonConfiguration: Sendable {
                 EnvironmentSettings(
                     name: $0.name, url: $0.url, force: $0.force, policy: $0.approval, destructive: $0.destructive,
                     ignore: $0.ignore, manageSystemIndexes: $0.manageSystemIndexes, windows: $0.windows,
-                    soak: $0.soak, tickBudget: $0.tickBudget ?? $0.requestTimeout * 3)
+                    soak: $0.soak, tickBudget: $0.tickBudget ?? $0.requestTimeout * defaultTickRequests)
             })
         engine.configurationKinds = configurationKinds
         return engine

@@ -156,6 +156,9 @@ struct ConfigurationTests {
         #expect(configuration.configurationKinds == [.role, .policy, .access, .permission])
         let engine = try configuration.engineConfiguration()
         #expect(engine.configurationKinds == [.role, .policy, .access, .permission])
+        // Each promoted collection is read at every step: one more request of time per tick for each.
+        #expect(engine.settings("staging").tickBudget == .seconds(60) * 7)
+        #expect(try read(environments).engineConfiguration().settings("staging").tickBudget == .seconds(180))
         #expect(
             engine.configIgnore(for: "staging").patterns == [
                 "role:Editor", "flow:Nightly export", "settings.project_name",
