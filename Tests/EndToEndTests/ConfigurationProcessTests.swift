@@ -65,7 +65,7 @@ struct ConfigurationProcessTests {
             let daemon = try h.startDaemon()
             defer { if daemon.isRunning { kill(daemon.processIdentifier, SIGKILL) } }
             // Every step reads six collections on each instance: a loaded machine takes a while.
-            #expect(try await eventually(120) { h.latest("production")?.state == .awaitingApproval }, "\(h.log)")
+            #expect(try await eventually(300) { h.latest("production")?.state == .awaitingApproval }, "\(h.log)")
             let id = try #require(h.latest("production")?.id)
             let show = try await h.cli(["show", "\(id)"])
             #expect(show.standardOutput.contains("Configuration"), "\(show.standardOutput)")
@@ -73,7 +73,7 @@ struct ConfigurationProcessTests {
             #expect(show.standardOutput.contains("  + permission:policy:Reviewers/articles/update"))
             let approve = try await h.cli(["approve", "\(id)"])
             #expect(approve.status == 0, "\(approve.standardError)")
-            #expect(try await eventually(120) { h.latest("production")?.state == .applied }, "\(h.log)")
+            #expect(try await eventually(300) { h.latest("production")?.state == .applied }, "\(h.log)")
 
             let permissions = await h.production.configurationRows(.permission)
             try #require(permissions.count == 1)
@@ -88,7 +88,7 @@ struct ConfigurationProcessTests {
             await h.production.setConfigurationRows(edited, for: .permission)
             var listing = try await h.cli(["drift", "list"])
             #expect(
-                try await eventually(120) {
+                try await eventually(300) {
                     listing = try await h.cli(["drift", "list"])
                     return listing.standardOutput.contains("configuration")
                 }, "\(h.log)")
