@@ -397,10 +397,6 @@ extension ConfigPlan.Step {
             options["flow"] = try resolve(flow)
             body["options"] = .object(options)
         }
-        // Integer ids are the target's: a number goes as a number.
-        for (field, target) in ConfigNormalizer.references(kind) where target.hasIntegerKey {
-            if let text = body[field]?.stringValue, let number = Int(text) { body[field] = .number(JSONNumber(number)) }
-        }
         return body
     }
 }

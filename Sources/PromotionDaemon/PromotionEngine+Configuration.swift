@@ -105,9 +105,16 @@ extension PromotionEngine {
         {
             for (key, created) in result.created.sorted(by: { $0.key < $1.key }) {
                 guard let sourceID = desired.entities[key]?.sourceID else { continue }
-                try? store.recordIdentity(
-                    source: revision.environment, target: target, kind: created.kind, sourceID: sourceID,
-                    targetID: created.id, origin: .created, actor: Self.actor, message: nil, at: now())
+                do {
+                    try store.recordIdentity(
+                        source: revision.environment, target: target, kind: created.kind, sourceID: sourceID,
+                        targetID: created.id, origin: .created, actor: Self.actor, message: nil, at: now())
+                } catch {
+                    // The record exists and matches by its UUID or natural key; only a later rename loses it.
+                    logger.error(
+                        "\(target): the mapping of \(key) to \(created.id) could not be recorded: \(error)",
+                        metadata: ["promotion": "\(promotion.id)"])
+                }
             }
         }
         let written = result.done.count
