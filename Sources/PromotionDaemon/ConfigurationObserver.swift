@@ -55,7 +55,8 @@ public enum ConfigurationObserver {
         return Observation(before: export, plan: plan, observed: observed, vanished: resolution.vanished)
     }
 
-    /// The release from `/server/info` (nil when the instance does not say).
+    /// The release from `/server/info` (nil when the instance does not say or cannot be asked; a cancellation is
+    /// passed on). `TargetPlanner` falls back on the snapshot's label.
     static func releaseOf(_ client: DirectusClient) async throws(DirectusClientError) -> DirectusVersion? {
         do {
             return try await client.serverVersion()

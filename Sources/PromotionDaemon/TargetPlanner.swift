@@ -78,11 +78,6 @@ public enum TargetPlanner {
     static func releaseOf(
         _ client: DirectusClient, snapshot: Snapshot
     ) async throws(DirectusClientError) -> DirectusVersion? {
-        do {
-            if let version = try await client.serverVersion() { return version }
-        } catch {
-            if case .cancelled = error { throw error }
-        }
-        return snapshot.directus.flatMap(DirectusVersion.init)
+        try await ConfigurationObserver.releaseOf(client) ?? snapshot.directus.flatMap(DirectusVersion.init)
     }
 }

@@ -80,10 +80,7 @@ public struct WebView: Sendable {
                 return notFound(request.path)
             }
         } catch {
-            return Response(
-                status: 500, contentType: "text/html; charset=utf-8",
-                body: Array(WebPages.problem("The state cannot be read", "\(error)").utf8),
-                headers: Self.securityHeaders)
+            return Self.problem(500, "The state cannot be read", "\(error)")
         }
     }
 
@@ -117,9 +114,7 @@ public struct WebView: Sendable {
     }
 
     func notFound(_ path: String) -> Response {
-        Response(
-            status: 404, contentType: "text/html; charset=utf-8",
-            body: Array(WebPages.problem("Not found", "Nothing is at \(path).").utf8), headers: Self.securityHeaders)
+        Self.problem(404, "Not found", "Nothing is at \(path).")
     }
 
     // MARK: Decisions
@@ -172,14 +167,9 @@ public struct WebView: Sendable {
     /// goes back where the person came from.
     func signIn(_ request: StatusServer.Request) -> Response {
         guard deciders != nil else {
-            return Response(
-                status: 404, contentType: "text/html; charset=utf-8",
-                body: Array(
-                    WebPages.problem(
-                        "Decisions are made with the CLI",
-                        "This daemon's web view is read-only (no http.decisions in its configuration)."
-                    ).utf8),
-                headers: Self.securityHeaders)
+            return Self.problem(
+                404, "Decisions are made with the CLI",
+                "This daemon's web view is read-only (no http.decisions in its configuration).")
         }
         guard authenticatedDecider(request) != nil else { return challenge }
         var back = request.queryValue("next") ?? "/"
@@ -192,14 +182,9 @@ public struct WebView: Sendable {
     /// `POST /promotions/ID/decision`: approve or reject, by a signed-in person, with the form's token.
     func decide(id: Int64, request: StatusServer.Request, configuration: DaemonConfiguration) throws -> Response {
         guard deciders != nil else {
-            return Response(
-                status: 403, contentType: "text/html; charset=utf-8",
-                body: Array(
-                    WebPages.problem(
-                        "Decisions are made with the CLI",
-                        "Run: directus-promoter approve \(id)   (or reject \(id)) on the daemon's machine."
-                    ).utf8),
-                headers: Self.securityHeaders)
+            return Self.problem(
+                403, "Decisions are made with the CLI",
+                "Run: directus-promoter approve \(id)   (or reject \(id)) on the daemon's machine.")
         }
         guard let decider = authenticatedDecider(request) else { return challenge }
         let form = Dictionary(
@@ -210,13 +195,7 @@ public struct WebView: Sendable {
             Self.constantTimeEqual(Array(token.utf8), Array(expected.utf8)),
             Self.sameOrigin(request)
         else {
-            return Response(
-                status: 403, contentType: "text/html; charset=utf-8",
-                body: Array(
-                    WebPages.problem(
-                        "The form has expired", "Open the promotion's page again and decide from there."
-                    ).utf8),
-                headers: Self.securityHeaders)
+            return Self.problem(403, "The form has expired", "Open the promotion's page again and decide from there.")
         }
         let kind: PromotionDecision
         switch form["decision"] {
@@ -232,14 +211,18 @@ public struct WebView: Sendable {
                 despiteWarnings: form["despite_warnings"] == "yes",
                 store: store, configuration: configuration, at: now())
         } catch let refusal as DecisionDesk.Refusal {
-            return Response(
-                status: 409, contentType: "text/html; charset=utf-8",
-                body: Array(WebPages.problem("Nothing was recorded", refusal.description).utf8),
-                headers: Self.securityHeaders)
+            return Self.problem(409, "Nothing was recorded", refusal.description)
         }
         return Response(
             status: 303, contentType: "text/plain; charset=utf-8", body: Array("recorded\n".utf8),
             headers: Self.securityHeaders + [("Location", "/promotions/\(id)")])
+    }
+
+    /// An HTML page saying what went wrong and what to do (`WebPages.problem`), with the view's security headers.
+    static func problem(_ status: Int, _ title: String, _ text: String) -> Response {
+        Response(
+            status: status, contentType: "text/html; charset=utf-8", body: Array(WebPages.problem(title, text).utf8),
+            headers: securityHeaders)
     }
 
     /// A browser's `Origin` (or `Referer`), when it sends one, names this server (`Host`).
