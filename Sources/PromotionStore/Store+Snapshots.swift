@@ -47,18 +47,18 @@ extension Store {
         var compressed: [UInt8]
         if let base, try deltaDepth(of: base, in: db) < maxDeltaDepth, let baseBytes = try loadBytes(hash: base, in: db)
         {
-            compressed = try SnapshotCodec.compress(bytes, against: baseBytes)
+            compressed = try SnapshotCodec.compress(bytes, against: baseBytes, dictionary: true)
             baseHash = base
             // A delta that is not small (an unrelated schema) may not be worth its chain: compare with the whole.
             if compressed.count * 16 > bytes.count {
-                let whole = try SnapshotCodec.compress(bytes)
+                let whole = try SnapshotCodec.compress(bytes, dictionary: true)
                 if whole.count <= compressed.count {
                     compressed = whole
                     baseHash = nil
                 }
             }
         } else {
-            compressed = try SnapshotCodec.compress(bytes)
+            compressed = try SnapshotCodec.compress(bytes, dictionary: true)
         }
         try db.execute(
             sql: """
@@ -66,7 +66,8 @@ extension Store {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                hash, snapshot.directus, snapshot.vendor, bytes.count, SnapshotCodec.name, baseHash, Data(compressed),
+                hash, snapshot.directus, snapshot.vendor, bytes.count, SnapshotCodec.dictionaryName, baseHash,
+                Data(compressed),
                 Self.seconds(at),
             ])
         return (hash, true)
@@ -125,7 +126,12 @@ extension Store {
             base = baseBytes
         }
         let content: Data = row["content"]
-        return try SnapshotCodec.decompress(Array(content), size: row["size"], against: base)
+        let codec: String = row["codec"]
+        guard codec == SnapshotCodec.name || codec == SnapshotCodec.dictionaryName else {
+            throw StoreError.corrupt("snapshot \(hash.prefix(12)) is stored with the unknown codec \(codec)")
+        }
+        return try SnapshotCodec.decompress(
+            Array(content), size: row["size"], against: base, dictionary: codec == SnapshotCodec.dictionaryName)
     }
 
     /// How many snapshots are stored, and their compressed and original bytes.

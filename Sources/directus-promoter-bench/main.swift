@@ -125,6 +125,10 @@ if arguments.first == "emulator-child", arguments.count == 3 {
     try await emulatorChild(file: arguments[1], token: arguments[2])
     exit(0)
 }
+if arguments.first == "train-dictionary", arguments.count == 2 {
+    try trainDictionary(output: arguments[1])
+    exit(0)
+}
 if arguments.first == "daemon-child", arguments.count == 2 {
     try await daemonChild(config: arguments[1])
     exit(0)
