@@ -23,13 +23,21 @@ extension Store {
     private func recordObservation(
         environment: String, storable snapshot: Storable?, error: String?, at: Date
     ) throws(StoreError) -> ObservationResult {
-        try write { db in
-            let previous = try String.fetchOne(
+        let previousSnapshot = { (db: Database) throws -> String? in
+            try String.fetchOne(
                 db,
                 sql: """
                     SELECT snapshot_hash FROM observation WHERE environment = ? AND outcome = 'ok'
                     ORDER BY id DESC LIMIT 1
                     """, arguments: [environment])
+        }
+        // Compressed against the environment's previous snapshot before the write transaction: should another
+        // poll of the same environment land in between, the delta is against an older base, still a valid one.
+        let compressed = try snapshot.flatMap { snapshot throws(StoreError) in
+            try compress(snapshot, base: previousSnapshot)
+        }
+        return try write { db in
+            let previous = try previousSnapshot(db)
             guard let snapshot else {
                 try db.execute(
                     sql: """
@@ -38,7 +46,7 @@ extension Store {
                         """, arguments: [environment, Self.seconds(at), Self.redacted(error ?? "unknown error")])
                 return ObservationResult(snapshotHash: nil, isNewSnapshot: false, changed: false)
             }
-            let stored = try Self.storeSnapshot(snapshot, in: db, at: at, base: previous)
+            let stored = try Self.storeSnapshot(snapshot, compressed: compressed, in: db, at: at)
             let changed = previous != stored.hash
             try db.execute(
                 sql: """

@@ -32,43 +32,74 @@ extension Store {
         }
     }
 
-    /// Stores `snapshot` if it is new (content-addressed) and returns its hash. With `base` (the previous snapshot
-    /// of the same environment), it is stored as a zstd delta against it: a small edit of a large schema costs a
-    /// few hundred bytes.
+    /// A new snapshot compressed and ready to insert. Compression (tens of milliseconds against the dictionary, and
+    /// more for a large schema) happens before the write transaction, so that other processes writing to the same
+    /// file never wait for it; stored snapshots are immutable and never removed, so the base it was compressed
+    /// against is still there when it is inserted.
+    struct Compressed {
+        let size: Int
+        let baseHash: String?
+        let content: [UInt8]
+    }
+
+    /// Compresses `snapshot` unless it is already stored (then nil). With `base` (the previous snapshot of the same
+    /// environment), as a zstd delta against it: a small edit of a large schema costs a few hundred bytes. Runs
+    /// outside any transaction but the short read of the base.
+    func compress(_ snapshot: Storable, base: (Database) throws -> String?) throws(StoreError) -> Compressed? {
+        let hash = snapshot.hash
+        let found: (stored: Bool, base: String?, bytes: [UInt8]?) = try read { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
+                return (true, nil, nil)
+            }
+            guard let base = try base(db), try Self.deltaDepth(of: base, in: db) < Self.maxDeltaDepth,
+                let bytes = try Self.loadBytes(hash: base, in: db)
+            else { return (false, nil, nil) }
+            return (false, base, bytes)
+        }
+        if found.stored { return nil }
+        do {
+            return try Self.compress(snapshot.bytes(), base: found.base, baseBytes: found.bytes)
+        } catch {
+            throw StoreError.database("\(error)")
+        }
+    }
+
+    static func compress(
+        _ bytes: ArraySlice<UInt8>, base: String?, baseBytes: [UInt8]?
+    ) throws(SnapshotCodec.Failure)
+        -> Compressed
+    {
+        guard let base, let baseBytes else {
+            return Compressed(
+                size: bytes.count, baseHash: nil, content: try SnapshotCodec.compress(bytes, dictionary: true))
+        }
+        let delta = try SnapshotCodec.compress(bytes, against: baseBytes, dictionary: true)
+        // A delta that is not small (an unrelated schema) may not be worth its chain: compare with the whole.
+        if delta.count * 16 > bytes.count {
+            let whole = try SnapshotCodec.compress(bytes, dictionary: true)
+            if whole.count <= delta.count { return Compressed(size: bytes.count, baseHash: nil, content: whole) }
+        }
+        return Compressed(size: bytes.count, baseHash: base, content: delta)
+    }
+
+    /// Stores `snapshot` if it is new (content-addressed) and returns its hash: `compressed` as `compress` made it
+    /// before this transaction, or (should it be missing) compressed whole here.
     static func storeSnapshot(
-        _ snapshot: Storable, in db: Database, at: Date, base: String? = nil
+        _ snapshot: Storable, compressed: Compressed?, in db: Database, at: Date
     ) throws -> (hash: String, isNew: Bool) {
         let hash = snapshot.hash
         if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
             return (hash, false)
         }
-        let bytes = snapshot.bytes()
-        var baseHash: String?
-        var compressed: [UInt8]
-        if let base, try deltaDepth(of: base, in: db) < maxDeltaDepth, let baseBytes = try loadBytes(hash: base, in: db)
-        {
-            compressed = try SnapshotCodec.compress(bytes, against: baseBytes, dictionary: true)
-            baseHash = base
-            // A delta that is not small (an unrelated schema) may not be worth its chain: compare with the whole.
-            if compressed.count * 16 > bytes.count {
-                let whole = try SnapshotCodec.compress(bytes, dictionary: true)
-                if whole.count <= compressed.count {
-                    compressed = whole
-                    baseHash = nil
-                }
-            }
-        } else {
-            compressed = try SnapshotCodec.compress(bytes, dictionary: true)
-        }
+        let stored = try compressed ?? compress(snapshot.bytes(), base: nil, baseBytes: nil)
         try db.execute(
             sql: """
                 INSERT INTO snapshot (hash, directus_version, vendor, size, codec, base_hash, content, first_seen_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                hash, snapshot.directus, snapshot.vendor, bytes.count, SnapshotCodec.dictionaryName, baseHash,
-                Data(compressed),
-                Self.seconds(at),
+                hash, snapshot.directus, snapshot.vendor, stored.size, SnapshotCodec.dictionaryName,
+                stored.baseHash, Data(stored.content), Self.seconds(at),
             ])
         return (hash, true)
     }
@@ -92,7 +123,9 @@ extension Store {
     /// Stores a snapshot (once, however often it is seen) and returns its content hash.
     @discardableResult
     public func recordSnapshot(_ snapshot: Snapshot, at: Date) throws(StoreError) -> String {
-        try write { db in try Self.storeSnapshot(Storable(snapshot), in: db, at: at).hash }
+        let storable = Storable(snapshot)
+        let compressed = try compress(storable, base: { _ in nil })
+        return try write { db in try Self.storeSnapshot(storable, compressed: compressed, in: db, at: at).hash }
     }
 
     /// The stored snapshot with this content hash.
