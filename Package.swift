@@ -37,6 +37,10 @@ let package = Package(
         .target(
             name: "DirectusConfig",
             dependencies: ["DirectusSchema", .product(name: "Crypto", package: "swift-crypto")]),
+        // Pure: reference data (rows of user collections promoted with the schema) in canonical form, and its plans.
+        .target(
+            name: "DirectusContent",
+            dependencies: ["DirectusSchema", .product(name: "Crypto", package: "swift-crypto")]),
         // The process's registry of secrets, blanked out of everything written to logs and the state database.
         .target(name: "Redaction"),
         // zstd from the system: SwiftPM asks pkg-config for it and, when it is missing, names the package to install
@@ -131,6 +135,7 @@ let package = Package(
             path: "Tests/TestSupport"),
         .testTarget(name: "DirectusSchemaTests", dependencies: ["DirectusSchema", "TestSupport"]),
         .testTarget(name: "DirectusConfigTests", dependencies: ["DirectusConfig", "DirectusSchema", "TestSupport"]),
+        .testTarget(name: "DirectusContentTests", dependencies: ["DirectusContent", "DirectusSchema", "TestSupport"]),
         .testTarget(name: "PromotionCoreTests", dependencies: ["PromotionCore", "DirectusSchema", "TestSupport"]),
         .testTarget(
             name: "PromotionStoreTests",
