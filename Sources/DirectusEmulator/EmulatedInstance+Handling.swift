@@ -93,8 +93,10 @@ extension EmulatedInstance {
         case ("GET", "/schema/snapshot"): return try exportSnapshot(request, accountability)
         case ("POST", "/schema/diff"): return try diff(request, jsonBody, accountability)
         case ("POST", "/schema/apply"): return try apply(request, jsonBody, accountability, partial: partialApply)
-        case ("GET", let path) where path.hasPrefix("/items/"):
-            return try items(String(path.dropFirst("/items/".count)), request, accountability)
+        case (_, let path) where path.hasPrefix("/items/"):
+            return try items(request, jsonBody, accountability)
+        case ("POST", let path) where path.hasPrefix("/utils/import/"):
+            return try importItems(String(path.dropFirst("/utils/import/".count)), request, accountability)
         case (_, let path) where configurationKind(path) != nil && parsedVersion >= DirectusVersion(11, 0, 0):
             return try configurationRoute(request, jsonBody, accountability)
         default:
@@ -437,6 +439,7 @@ extension EmulatedInstance {
         }
         do {
             snapshot = try SnapshotApplier.apply(diff, to: current, options: options)
+            itemStore.prune(to: snapshot)
         } catch {
             // The transaction rolls back: the schema stays as it was.
             if error.isForbidden { throw DirectusErrorResponse.forbidden }
@@ -576,20 +579,198 @@ extension EmulatedInstance {
         }
     }
 
-    // MARK: /items (row counts only)
+    // MARK: /items and /utils/import (controllers/items.ts, controllers/utils.ts, services/import-export)
 
-    private func items(
-        _ collection: String, _ request: EmulatorRequest, _ accountability: Accountability
-    ) throws
-        -> EmulatorResponse
-    {
-        try requireAdmin(accountability)
-        guard snapshot.collections.contains(where: { $0["collection"]?.stringValue == collection }) else {
+    /// The table of a user collection named in a path, or 403 as Directus answers for a collection that does not
+    /// exist (or a system collection, which `/items` never serves).
+    private func itemTable(_ collection: String) throws -> EmulatedItems.Table {
+        guard !collection.hasPrefix("directus_"), let table = EmulatedItems.Table(collection, in: snapshot) else {
             throw DirectusErrorResponse.forbidden
         }
-        if request.queryValue("aggregate[count]") != nil {
-            return .data([["count": .number(JSONNumber(rowCounts[collection] ?? 0))]])
+        return table
+    }
+
+    private func items(
+        _ request: EmulatorRequest, _ jsonBody: JSONValue?, _ accountability: Accountability
+    ) throws -> EmulatorResponse {
+        try requireAdmin(accountability)
+        let parts = request.path.dropFirst("/items/".count).split(separator: "/", omittingEmptySubsequences: false)
+            .map { String($0).removingPercentEncoding ?? String($0) }
+        guard parts.count <= 2, let collection = parts.first, !collection.isEmpty else {
+            throw DirectusErrorResponse.routeNotFound(request.path)
         }
-        return .data([])
+        // The key as text: `JSONValue` takes a `nil` literal, so an optional of it would not match `nil` patterns.
+        let keyText: String? = parts.count == 2 ? parts[1] : nil
+        if request.method == "GET" && keyText == nil && request.queryValue("aggregate[count]") != nil {
+            // A collection without a table (or unknown) has no rows; the configured count stands in for data the
+            // emulator does not hold.
+            guard snapshot.collections.contains(where: { $0["collection"]?.stringValue == collection }) else {
+                throw DirectusErrorResponse.forbidden
+            }
+            let held = EmulatedItems.Table(collection, in: snapshot).map { itemStore.read($0).count } ?? 0
+            return .data([["count": .number(JSONNumber(rowCounts[collection] ?? held))]])
+        }
+        let table = try itemTable(collection)
+        switch (request.method, keyText.map(Self.itemKey)) {
+        case ("GET", .none):
+            var rows = itemStore.read(table)
+            if let sort = request.queryValue("sort"), !sort.isEmpty {
+                rows = Self.sorted(rows, by: sort.split(separator: ",").map(String.init))
+            }
+            var limit = Int(request.queryValue("limit") ?? "") ?? 100
+            if let cap = configuration.queryLimitMax { limit = limit < 0 ? cap : min(limit, cap) }
+            var offset = max(0, Int(request.queryValue("offset") ?? "") ?? 0)
+            if let page = Int(request.queryValue("page") ?? ""), page > 0, limit > 0 { offset = (page - 1) * limit }
+            let total = rows.count
+            let window = limit < 0 ? Array(rows.dropFirst(offset)) : Array(rows.dropFirst(offset).prefix(limit))
+            var body = JSONObject()
+            body["data"] = .array(window.map(JSONValue.object))
+            if let meta = request.queryValue("meta") {
+                var counts = JSONObject()
+                for name in meta.split(separator: ",") where ["*", "filter_count", "total_count"].contains(name) {
+                    if name == "*" || name == "total_count" { counts["total_count"] = .number(JSONNumber(total)) }
+                    if name == "*" || name == "filter_count" { counts["filter_count"] = .number(JSONNumber(total)) }
+                }
+                body["meta"] = .object(counts)
+            }
+            return .json(.object(body))
+        case ("GET", let key?):
+            guard let index = itemStore.index(of: key, in: table) else { throw DirectusErrorResponse.forbidden }
+            return .data(.object(itemStore.read(table)[index]))
+        case ("POST", .none):
+            let saved = itemStore
+            do {
+                switch jsonBody {
+                case .object(let object)?:
+                    let created = try itemStore.create(object, in: table, snapshot: snapshot)
+                    persist()
+                    return .data(.object(itemStore.read(table)[itemStore.index(of: created, in: table)!]))
+                case .array(let list)?:
+                    var created: [JSONValue] = []
+                    for item in list {
+                        guard let object = item.objectValue else {
+                            throw DirectusErrorResponse.invalidPayload("\"value\" must be of type object")
+                        }
+                        created.append(try itemStore.create(object, in: table, snapshot: snapshot))
+                    }
+                    persist()
+                    let shown = itemStore.read(table)
+                    return .data(.array(created.map { .object(shown[itemStore.index(of: $0, in: table)!]) }))
+                default:
+                    throw DirectusErrorResponse.invalidPayload("\"value\" must be of type object")
+                }
+            } catch {
+                itemStore = saved
+                throw error
+            }
+        case ("PATCH", let key?):
+            _ = try itemStore.update(key: key, jsonBody?.objectValue ?? JSONObject(), in: table, snapshot: snapshot)
+            persist()
+            return .data(.object(itemStore.read(table)[itemStore.index(of: key, in: table)!]))
+        case ("PATCH", .none):
+            let saved = itemStore
+            do {
+                var updated: [JSONValue] = []
+                for item in jsonBody?.arrayValue ?? [] {
+                    guard let object = item.objectValue, let key = object[table.primaryKey], !key.isNull else {
+                        throw DirectusErrorResponse.invalidPayload("\"\(table.primaryKey)\" is required")
+                    }
+                    updated.append(try itemStore.update(key: key, object, in: table, snapshot: snapshot))
+                }
+                persist()
+                let shown = itemStore.read(table)
+                return .data(.array(updated.map { .object(shown[itemStore.index(of: $0, in: table)!]) }))
+            } catch {
+                itemStore = saved
+                throw error
+            }
+        case ("DELETE", let key?):
+            try itemStore.delete(key: key, in: table, snapshot: snapshot)
+            persist()
+            return .noContent
+        case ("DELETE", .none):
+            let keys = jsonBody?.arrayValue ?? jsonBody?["keys"]?.arrayValue
+            guard let keys else { throw DirectusErrorResponse.invalidPayload("\"keys\" is required") }
+            let saved = itemStore
+            do {
+                for key in keys { try itemStore.delete(key: key, in: table, snapshot: snapshot) }
+            } catch {
+                itemStore = saved
+                throw error
+            }
+            persist()
+            return .noContent
+        default:
+            throw DirectusErrorResponse.routeNotFound(request.path)
+        }
+    }
+
+    /// `POST /utils/import/:collection`: a multipart upload whose file is a JSON array of rows, each upserted
+    /// (created, or updated when it carries the key of an existing row) in one transaction: a bad row fails the
+    /// import and nothing of it stays. Answers 200 with no body.
+    private func importItems(
+        _ collection: String, _ request: EmulatorRequest, _ accountability: Accountability
+    ) throws -> EmulatorResponse {
+        let table = try itemTable(collection.removingPercentEncoding ?? collection)
+        guard request.mediaType == "multipart/form-data" else {
+            throw DirectusErrorResponse(
+                status: 415, code: "UNSUPPORTED_MEDIA_TYPE", message: "Unsupported Content-Type header")
+        }
+        try requireAdmin(accountability)
+        guard let form = MultipartForm(contentType: request.header("content-type") ?? "", body: request.body),
+            let file = form.files.first
+        else { return EmulatorResponse(status: 200) }
+        if configuration.uploadLimits.outcome(transport: .multipart, bytes: file.body.count, version: parsedVersion)
+            == .contentTooLarge
+        {
+            throw DirectusErrorResponse.contentTooLarge
+        }
+        let mediaType = file.contentType?.split(separator: ";").first.map { $0.trimmed(" ").lowercased() }
+        guard mediaType == "application/json" else {
+            throw DirectusErrorResponse(
+                status: 415, code: "UNSUPPORTED_MEDIA_TYPE",
+                message: "Unsupported media type \"\(mediaType ?? "undefined")\" in file import.",
+                extensions: [("mediaType", mediaType.map(JSONValue.string) ?? .null), ("where", "file import")])
+        }
+        guard case .array(let list)? = try? JSONParser.parse(file.body) else {
+            throw DirectusErrorResponse.invalidPayload("Top-level array expected")
+        }
+        let saved = itemStore
+        do {
+            for item in list { _ = try itemStore.upsert(item, in: table, snapshot: snapshot) }
+        } catch {
+            itemStore = saved
+            throw error
+        }
+        persist()
+        return EmulatorResponse(status: 200)
+    }
+
+    /// A key from a path: a number when it reads as an integer (an integer key), the text otherwise.
+    static func itemKey(_ text: String) -> JSONValue {
+        if let number = Int(text) { return .number(JSONNumber(number)) }
+        return .string(text)
+    }
+
+    /// Rows sorted by `fields` (`-name` descending), as the database sorts them.
+    static func sorted(_ rows: [JSONObject], by fields: [String]) -> [JSONObject] {
+        rows.sorted { left, right in
+            for field in fields {
+                let descending = field.hasPrefix("-")
+                let name = descending ? String(field.dropFirst()) : field
+                let a = left[name] ?? .null
+                let b = right[name] ?? .null
+                if a == b { continue }
+                let less: Bool
+                switch (a, b) {
+                case (.number(let x), .number(let y)): less = x.doubleValue < y.doubleValue
+                case (.null, _): less = true
+                case (_, .null): less = false
+                default: less = jsStringLess(a.stringValue ?? a.jsonString, b.stringValue ?? b.jsonString)
+                }
+                return descending ? !less : less
+            }
+            return false
+        }
     }
 }

@@ -29,6 +29,8 @@ public actor EmulatedInstance {
     var rowCounts: [String: Int]
     /// Roles, policies, permissions, flows… (11.0+), served over REST.
     var config: EmulatedConfiguration
+    /// The rows of the user collections, served by `/items` and `/utils/import`.
+    var itemStore = EmulatedItems()
 
     /// An instance holding `snapshot` (or an empty schema), answering as `configuration` says.
     /// With `persistPath`, the schema is written there after every change, and read from there at start when the
@@ -46,6 +48,9 @@ public actor EmulatedInstance {
         self.config = EmulatedConfiguration.bootstrap(adminUsers: configuration.users.filter(\.admin).map(\.email))
         if let persistPath, FileManager.default.fileExists(atPath: persistPath) {
             self.snapshot = try SnapshotLoader.load(contentsOfFile: persistPath).snapshot
+            if let data = FileManager.default.contents(atPath: Self.itemsPath(persistPath)) {
+                self.itemStore = EmulatedItems(stored: try JSONParser.parse(Array(data)))
+            }
         } else {
             self.snapshot =
                 snapshot
@@ -162,9 +167,29 @@ public actor EmulatedInstance {
     /// Sets the number of rows `GET /items/COLLECTION?aggregate[count]=*` reports.
     public func setRowCount(_ count: Int, for collection: String) { rowCounts[collection] = count }
 
+    /// The rows of a collection as stored (every column, the schema's order).
+    public func itemRows(_ collection: String) -> [JSONObject] {
+        EmulatedItems.Table(collection, in: snapshot).map { itemStore.read($0) } ?? []
+    }
+
+    /// Replaces the rows of a collection, as edits in the Data Studio would (no constraint is checked).
+    public func setItemRows(_ rows: [JSONObject], for collection: String) {
+        itemStore.rows[collection] = rows
+        let keys = rows.compactMap { $0["id"]?.numberValue?.intValue }
+        itemStore.sequences[collection] = max(itemStore.sequences[collection] ?? 0, keys.max() ?? 0)
+        persist()
+    }
+
+    /// Where the rows are persisted beside the schema.
+    static func itemsPath(_ persistPath: String) -> String { persistPath + ".items.json" }
+
     func persist() {
         guard let persistPath else { return }
         let text = JSONWriter(layout: .indented("  ")).string(currentSnapshot.json) + "\n"
         try? Data(text.utf8).write(to: URL(fileURLWithPath: persistPath), options: .atomic)
+        if !itemStore.rows.isEmpty {
+            try? Data(JSONWriter().bytes(itemStore.stored)).write(
+                to: URL(fileURLWithPath: Self.itemsPath(persistPath)), options: .atomic)
+        }
     }
 }
