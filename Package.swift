@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "PromotionStore",
             dependencies: [
-                "DirectusSchema", "DirectusConfig", "PromotionCore", "CZstd", "Redaction",
+                "DirectusSchema", "DirectusConfig", "DirectusContent", "PromotionCore", "CZstd", "Redaction",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
@@ -81,8 +81,8 @@ let package = Package(
         .target(
             name: "PromotionDaemon",
             dependencies: [
-                "DirectusSchema", "DirectusConfig", "PromotionCore", "PromotionStore", "DirectusClient", "CMalloc",
-                "Redaction",
+                "DirectusSchema", "DirectusConfig", "DirectusContent", "PromotionCore", "PromotionStore",
+                "DirectusClient", "CMalloc", "Redaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +174,7 @@ let package = Package(
             name: "PromotionDaemonTests",
             dependencies: [
                 "PromotionDaemon", "PromotionStore", "PromotionCore", "DirectusClient", "DirectusEmulator",
-                "DirectusSchema", "DirectusConfig", "TestSupport",
+                "DirectusSchema", "DirectusConfig", "DirectusContent", "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -182,7 +182,8 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: [
-                "DirectusSchema", "DirectusConfig", "directus-promoter", "directus-promoter-bench", "TestSupport",
+                "DirectusSchema", "DirectusConfig", "DirectusContent", "directus-promoter", "directus-promoter-bench",
+                "TestSupport",
                 "DirectusEmulator",
                 "PromotionStore", "PromotionDaemon",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
