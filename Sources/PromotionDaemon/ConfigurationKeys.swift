@@ -38,11 +38,31 @@ public enum ConfigurationKeys {
             meaning: "The same lines from this variable."),
         Key(
             path: "promote", defaultValue: "[schema]",
-            meaning: "[schema, configuration] also promotes the collections below."),
+            meaning: "[schema, configuration, content] also promotes what is below."),
         Key(path: "configuration", defaultValue: "none", meaning: "What configuration is promoted."),
         Key(
             path: "configuration.collections", defaultValue: "required",
             meaning: "roles, policies, access, permissions, flows, operations, ..."),
+        Key(path: "content", defaultValue: "none", meaning: "Reference data promoted with the schema."),
+        Key(
+            path: "content.collections", defaultValue: "required",
+            meaning: "Collections whose rows travel: a name, or a mapping below."),
+        Key(path: "content.collections[].collection", defaultValue: "required", meaning: "The collection."),
+        Key(
+            path: "content.collections[].identity", defaultValue: "primary key",
+            meaning: "Field(s) naming a row on every instance, e.g. code."),
+        Key(
+            path: "content.collections[].policy", defaultValue: "upsert",
+            meaning: "upsert, insert-only, or mirror (deletions)."),
+        Key(
+            path: "content.collections[].ignore", defaultValue: "[]",
+            meaning: "Fields never compared nor sent."),
+        Key(
+            path: "content.max_rows", defaultValue: "10000",
+            meaning: "Rows per collection; a larger one is refused."),
+        Key(
+            path: "content.max_bytes", defaultValue: "8388608",
+            meaning: "Bytes of a collection's rows; a larger one is refused."),
         Key(
             path: "environments", defaultValue: "required",
             meaning: "The environments in promotion order: the source, then one target or more."),

@@ -139,22 +139,24 @@ extension ConfigurationReader {
     /// configuration promoted with the schema (none unless both say so), each with the parents its records refer to.
     mutating func readPromotion(promote: Node?, configuration: Node?) -> [ConfigKind] {
         var promotesConfiguration = false
+        let words = ["schema", "configuration", "content"]
         if let promote {
             guard case .sequence(let sequence) = promote else {
-                report(promote, "promote", "must be a list", hint: "[schema] or [schema, configuration]")
+                report(promote, "promote", "must be a list", hint: "[schema] or [schema, configuration, content]")
                 return []
             }
             var seen: [String] = []
             for (index, element) in sequence.enumerated() {
                 guard let word = string(element, path: "promote[\(index)]") else { continue }
-                guard ["schema", "configuration"].contains(word) else {
-                    report(element, "promote[\(index)]", "is not schema or configuration")
+                guard words.contains(word) else {
+                    report(element, "promote[\(index)]", "is not schema, configuration or content")
                     continue
                 }
                 seen.append(word)
             }
             if !seen.contains("schema") {
-                report(promote, "promote", "must include schema: configuration travels with the schema it governs")
+                report(
+                    promote, "promote", "must include schema: configuration and content travel with the schema")
             }
             promotesConfiguration = seen.contains("configuration")
         }

@@ -158,6 +158,8 @@ public struct ConfigurationReader {
             configuration.webhooks = readWebhooks(node)
         }
         configuration.configurationKinds = readPromotion(promote: keys["promote"], configuration: keys["configuration"])
+        (configuration.contentRules, configuration.contentLimits) = readContent(
+            promote: keys["promote"], content: keys["content"])
         if let node = keys["http"] {
             let httpKeys = entries(node, path: "http", allowed: ConfigurationKeys.children(of: "http"))
             if let listen = httpKeys["listen"], let text = string(listen, path: "http.listen") {

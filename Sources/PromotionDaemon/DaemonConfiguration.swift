@@ -1,5 +1,6 @@
 import DirectusClient
 import DirectusConfig
+import DirectusContent
 import Foundation
 import Logging
 import PromotionCore
@@ -30,6 +31,9 @@ public struct DaemonConfiguration: Sendable {
     /// The configuration collections promoted with the schema (`promote: [schema, configuration]` and
     /// `configuration.collections`); empty: the schema alone.
     public var configurationKinds: [ConfigKind] = []
+    /// The reference-data collections promoted with the schema, and their limits.
+    public var contentRules: [ContentRule] = []
+    public var contentLimits = ContentLimits()
     /// The HTTP endpoint (`/metrics`, `/healthz`, `/status` and the web view); nil: off.
     public var http: HTTPEndpoint?
     /// Who may approve and reject in the web view: `name:password` lines (`http.decisions`); nil: read-only.
@@ -139,9 +143,9 @@ public struct DaemonConfiguration: Sendable {
     public var databasePath: String { (stateDirectory as NSString).appendingPathComponent("state.sqlite") }
 
     /// How many request timeouts an environment's requests may take in one tick unless `timeouts.tick` says: three
-    /// for the schema (snapshot, diff, apply), and one more per configuration collection promoted (each is read, and
-    /// counted, at every step of a promotion).
-    public var defaultTickRequests: Int { 3 + configurationKinds.count }
+    /// for the schema (snapshot, diff, apply), and one more per configuration or reference-data collection promoted
+    /// (each is read at every step of a promotion).
+    public var defaultTickRequests: Int { 3 + configurationKinds.count + contentRules.count }
 
     /// What the engine needs: the pipeline and each environment's policies.
     public func engineConfiguration() throws -> EngineConfiguration {
@@ -154,6 +158,8 @@ public struct DaemonConfiguration: Sendable {
                     soak: $0.soak, tickBudget: $0.tickBudget ?? $0.requestTimeout * defaultTickRequests)
             })
         engine.configurationKinds = configurationKinds
+        engine.contentRules = contentRules
+        engine.contentLimits = contentLimits
         return engine
     }
 

@@ -1,5 +1,6 @@
 import DirectusClient
 import DirectusConfig
+import DirectusContent
 import DirectusSchema
 import PromotionCore
 import PromotionStore
@@ -60,6 +61,11 @@ public struct EngineConfiguration: Sendable, Equatable {
     public var configurationKinds: [ConfigKind] = []
 
     public var promotesConfiguration: Bool { !configurationKinds.isEmpty }
+    /// The reference-data collections promoted with the schema (`promote: [schema, content]`); empty: none.
+    public var contentRules: [ContentRule] = []
+    public var contentLimits = ContentLimits()
+
+    public var promotesContent: Bool { !contentRules.isEmpty }
 
     public init(pipeline: Pipeline, driftInterval: Duration? = nil, environments: [EnvironmentSettings]) {
         self.pipeline = pipeline

@@ -1,4 +1,5 @@
 import DirectusClient
+import DirectusContent
 import Foundation
 import PromotionCore
 import PromotionDaemon
@@ -182,6 +183,58 @@ struct ConfigurationTests {
         #expect(
             problems(environments.replacingOccurrences(of: "\"role:Editor\"", with: "\"widget:Editor\"")).first?
                 .contains("names no kind of configuration (widget)") == true)
+    }
+
+    @Test("promote and content.collections: opt-in, a name or a rule each, limits bounded, system collections refused")
+    func contentPromotion() throws {
+        let environments = """
+            environments:
+              - {name: development, url: "http://localhost:8055", token_env: DEV_TOKEN}
+              - {name: staging, url: "http://localhost:8056", token_env: STAGING_TOKEN}
+            """
+        #expect(try read(environments).contentRules.isEmpty, "no reference data by default")
+        let configuration = try read(
+            """
+            promote: [schema, content]
+            content:
+              max_rows: 500
+              collections:
+                - countries
+                - {collection: cities, identity: name, policy: mirror, ignore: [population]}
+                - {collection: categories, identity: [parent, slug], policy: insert-only}
+
+            """ + environments)
+        #expect(
+            configuration.contentRules == [
+                ContentRule(collection: "countries"),
+                ContentRule(collection: "cities", identity: ["name"], policy: .mirror, ignoreFields: ["population"]),
+                ContentRule(collection: "categories", identity: ["parent", "slug"], policy: .insertOnly),
+            ])
+        #expect(configuration.contentLimits == ContentLimits(maxRows: 500))
+        let engine = try configuration.engineConfiguration()
+        #expect(engine.promotesContent && !engine.promotesConfiguration)
+        // Each collection is read at every step: one more request of time per tick for each.
+        #expect(engine.settings("staging").tickBudget == .seconds(60) * 6)
+        #expect(
+            problems("promote: [schema, content]\n" + environments).first?.contains(
+                "promote: includes content but content.collections does not say which") == true)
+        #expect(
+            problems("content: {collections: [countries]}\n" + environments).first?.contains(
+                "is set but promote does not include content") == true)
+        let bad = problems(
+            """
+            promote: [schema, content]
+            content:
+              max_rows: 0
+              collections: [directus_roles, countries, countries, {collection: x, policy: sync}, {identity: code}]
+
+            """ + environments)
+        #expect(bad.contains { $0.contains("content.max_rows: must be between 1 and 1000000") }, "\(bad)")
+        #expect(bad.contains { $0.contains("content.collections[0]: is a system collection") }, "\(bad)")
+        #expect(bad.contains { $0.contains("content.collections[2]: countries appears twice") }, "\(bad)")
+        #expect(bad.contains { $0.contains("content.collections[3].policy: is not a policy") }, "\(bad)")
+        #expect(bad.contains { $0.contains("content.collections[4]: needs collection") }, "\(bad)")
+        #expect(bad.allSatisfy { $0.hasPrefix("test.yaml:") })
     }
 
     @Test("http.decisions: one source of credentials, only with http.listen; the file's lines are checked at start")
