@@ -139,7 +139,7 @@ let package = Package(
         .testTarget(name: "PromotionCoreTests", dependencies: ["PromotionCore", "DirectusSchema", "TestSupport"]),
         .testTarget(
             name: "PromotionStoreTests",
-            dependencies: ["PromotionStore", "DirectusSchema", "TestSupport", "store-stress"]),
+            dependencies: ["PromotionStore", "DirectusSchema", "DirectusContent", "TestSupport", "store-stress"]),
         // Benchmarks: swift run -c release directus-promoter-bench store
         .executableTarget(
             name: "directus-promoter-bench",

@@ -83,15 +83,43 @@ extension Store {
 
     /// What drifts: the schema (`drift`, `expectation`) or the configuration (`config_drift`, `config_expectation`).
     enum DriftSubject {
-        case schema, configuration
+        case schema, configuration, content
 
-        var driftTable: String { self == .schema ? "drift" : "config_drift" }
-        var expectationTable: String { self == .schema ? "expectation" : "config_expectation" }
-        var hashColumn: String { self == .schema ? "snapshot_hash" : "config_hash" }
-        var noun: String { self == .schema ? "schema" : "configuration" }
-        /// `production` or `production's configuration`, for messages.
+        var driftTable: String {
+            switch self {
+            case .schema: "drift"
+            case .configuration: "config_drift"
+            case .content: "content_drift"
+            }
+        }
+
+        var expectationTable: String {
+            switch self {
+            case .schema: "expectation"
+            case .configuration: "config_expectation"
+            case .content: "content_expectation"
+            }
+        }
+
+        var hashColumn: String {
+            switch self {
+            case .schema: "snapshot_hash"
+            case .configuration: "config_hash"
+            case .content: "content_hash"
+            }
+        }
+
+        var noun: String {
+            switch self {
+            case .schema: "schema"
+            case .configuration: "configuration"
+            case .content: "reference data"
+            }
+        }
+
+        /// `production`, `production's configuration` or `production's reference data`, for messages.
         func subject(_ environment: String) -> String {
-            self == .schema ? environment : "\(environment)'s configuration"
+            self == .schema ? environment : "\(environment)'s \(noun)"
         }
     }
 
@@ -240,8 +268,14 @@ extension Store {
                 throw StoreError.notFound("a pre-apply snapshot for promotion \(promotion.id)")
             }
             try db.execute(
-                sql: "INSERT INTO revision (environment, snapshot_hash, config_hash, detected_at) VALUES (?, ?, ?, ?)",
-                arguments: [promotion.target, hash, promotion.preApplyConfigHash, Self.seconds(at)])
+                sql: """
+                    INSERT INTO revision (environment, snapshot_hash, config_hash, content_hash, detected_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    promotion.target, hash, promotion.preApplyConfigHash, promotion.preApplyContentHash,
+                    Self.seconds(at),
+                ])
             let revisionID = db.lastInsertedRowID
             try db.execute(
                 sql: """

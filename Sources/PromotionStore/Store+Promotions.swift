@@ -38,14 +38,17 @@ extension Store {
         public var diffID: Int64??
         public var preApplySnapshotHash: String??
         public var preApplyConfigHash: String??
+        public var preApplyContentHash: String??
         public var lastError: String??
         public var machine: String??
 
         public init(
             attemptsDelta: Int = 0, diffID: Int64?? = nil, preApplySnapshotHash: String?? = nil,
-            lastError: String?? = nil, machine: String?? = nil, preApplyConfigHash: String?? = nil
+            lastError: String?? = nil, machine: String?? = nil, preApplyConfigHash: String?? = nil,
+            preApplyContentHash: String?? = nil
         ) {
             self.preApplyConfigHash = preApplyConfigHash
+            self.preApplyContentHash = preApplyContentHash
             self.attemptsDelta = attemptsDelta
             self.diffID = diffID
             self.preApplySnapshotHash = preApplySnapshotHash
@@ -322,6 +325,7 @@ extension Store {
             ("diff_id", changes.diffID.map { $0 as Value }),
             ("pre_apply_snapshot_hash", changes.preApplySnapshotHash.map { $0 as Value }),
             ("pre_apply_config_hash", changes.preApplyConfigHash.map { $0 as Value }),
+            ("pre_apply_content_hash", changes.preApplyContentHash.map { $0 as Value }),
             ("last_error", changes.lastError.map { $0.map(redacted) as Value }),
             ("machine", changes.machine.map { $0.map(redacted) as Value }),
         ]

@@ -7,15 +7,18 @@ import PromotionCore
 extension Store {
     /// Records a new schema of the source environment (its snapshot must be stored).
     public func recordRevision(
-        environment: String, snapshotHash: String, configHash: String? = nil, at: Date
+        environment: String, snapshotHash: String, configHash: String? = nil, contentHash: String? = nil, at: Date
     ) throws(StoreError) -> RevisionRecord {
         try write { db in
             try db.execute(
-                sql: "INSERT INTO revision (environment, snapshot_hash, config_hash, detected_at) VALUES (?, ?, ?, ?)",
-                arguments: [environment, snapshotHash, configHash, Self.seconds(at)])
+                sql: """
+                    INSERT INTO revision (environment, snapshot_hash, config_hash, content_hash, detected_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [environment, snapshotHash, configHash, contentHash, Self.seconds(at)])
             return RevisionRecord(
                 id: db.lastInsertedRowID, environment: environment, snapshotHash: snapshotHash, detectedAt: at,
-                configHash: configHash)
+                configHash: configHash, contentHash: contentHash)
         }
     }
 
@@ -36,33 +39,37 @@ extension Store {
     static func revision(_ row: Row) -> RevisionRecord {
         RevisionRecord(
             id: row["id"], environment: row["environment"], snapshotHash: row["snapshot_hash"],
-            detectedAt: date(row["detected_at"]), configHash: row["config_hash"])
+            detectedAt: date(row["detected_at"]), configHash: row["config_hash"], contentHash: row["content_hash"])
     }
 
     /// Records the diff Directus computed for a revision on a target, with its classification.
     public func recordDiff(
         revisionID: Int64, target: String, directusHash: String, targetSnapshotHash: String, diff: JSONValue,
-        summary: Plan.Summary, contentKey: String? = nil, configPlan: JSONValue? = nil, at: Date
+        summary: Plan.Summary, contentKey: String? = nil, configPlan: JSONValue? = nil,
+        contentPlan: JSONValue? = nil, at: Date
     ) throws(StoreError) -> StoredDiff {
         try write { db in
             let bytes = JSONWriter().bytes(diff)
             let compressed = try SnapshotCodec.compress(bytes)
-            let planBytes = configPlan.map { JSONWriter().bytes($0) }
-            let planCompressed = try planBytes.map { bytes throws(SnapshotCodec.Failure) in
-                Data(try SnapshotCodec.compress(bytes))
+            func packed(_ plan: JSONValue?) throws(SnapshotCodec.Failure) -> (Data, Int)? {
+                guard let plan else { return nil }
+                let bytes = JSONWriter().bytes(plan)
+                return (Data(try SnapshotCodec.compress(bytes)), bytes.count)
             }
+            let config = try packed(configPlan)
+            let content = try packed(contentPlan)
             try db.execute(
                 sql: """
                     INSERT INTO diff (revision_id, target, directus_hash, target_snapshot_hash, codec, size, content,
                         creates, updates, deletes, destructive, computed_at, content_key, config_plan,
-                        config_plan_size)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        config_plan_size, content_plan, content_plan_size)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     revisionID, target, directusHash, targetSnapshotHash, SnapshotCodec.name, bytes.count,
                     Data(compressed),
                     summary.creates, summary.updates, summary.deletes, summary.destructive, Self.seconds(at),
-                    contentKey, planCompressed, planBytes?.count,
+                    contentKey, config?.0, config?.1, content?.0, content?.1,
                 ])
             return StoredDiff(
                 id: db.lastInsertedRowID, revisionID: revisionID, target: target, directusHash: directusHash,
@@ -92,11 +99,21 @@ extension Store {
 
     /// The configuration plan of a stored diff (`ConfigPlanRenderer.json`), when it has one.
     public func configPlan(diffID: Int64) throws(StoreError) -> JSONValue? {
+        try storedPlan(diffID: diffID, column: "config_plan")
+    }
+
+    /// The content plan of a stored diff (`ContentPlanRenderer.json`), when it has one.
+    public func contentPlan(diffID: Int64) throws(StoreError) -> JSONValue? {
+        try storedPlan(diffID: diffID, column: "content_plan")
+    }
+
+    private func storedPlan(diffID: Int64, column: String) throws(StoreError) -> JSONValue? {
         try read { db in
             guard
                 let row = try Row.fetchOne(
-                    db, sql: "SELECT config_plan_size, config_plan FROM diff WHERE id = ?", arguments: [diffID]),
-                let size: Int = row["config_plan_size"], let content: Data = row["config_plan"]
+                    db, sql: "SELECT \(column)_size AS size, \(column) AS plan FROM diff WHERE id = ?",
+                    arguments: [diffID]),
+                let size: Int = row["size"], let content: Data = row["plan"]
             else { return nil }
             return try JSONParser.parse(try SnapshotCodec.decompress(Array(content), size: size))
         }
@@ -127,8 +144,11 @@ extension Store {
             else { throw StoreError.notFound("revision \(promotion.revisionID)") }
             let old = Self.revision(row)
             try db.execute(
-                sql: "INSERT INTO revision (environment, snapshot_hash, config_hash, detected_at) VALUES (?, ?, ?, ?)",
-                arguments: [old.environment, old.snapshotHash, old.configHash, Self.seconds(at)])
+                sql: """
+                    INSERT INTO revision (environment, snapshot_hash, config_hash, content_hash, detected_at)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [old.environment, old.snapshotHash, old.configHash, old.contentHash, Self.seconds(at)])
             let id = db.lastInsertedRowID
             var message =
                 "\(actor) asked to plan revision r\(old.id) again, as r\(id), after promotion \(promotion.id) to "
@@ -139,7 +159,7 @@ extension Store {
                 promotionID: promotion.id, message: message, details: nil)
             return RevisionRecord(
                 id: id, environment: old.environment, snapshotHash: old.snapshotHash, detectedAt: at,
-                configHash: old.configHash)
+                configHash: old.configHash, contentHash: old.contentHash)
         }
     }
 }

@@ -275,6 +275,40 @@ enum StoreMigrations {
                     ) STRICT;
                     """)
         }
+        migrator.registerMigration("v8-content") { db in
+            try db.execute(
+                sql: """
+                    -- Reference data in canonical form (DirectusContent), content-addressed like snapshots.
+                    CREATE TABLE content_snapshot (
+                        hash TEXT PRIMARY KEY NOT NULL CHECK (length(hash) = 64),
+                        size INTEGER NOT NULL CHECK (size >= 0),
+                        codec TEXT NOT NULL,
+                        content BLOB NOT NULL,
+                        first_seen_at REAL NOT NULL
+                    ) STRICT;
+                    -- A revision's reference data, when the pipeline promotes some.
+                    ALTER TABLE revision ADD COLUMN content_hash TEXT REFERENCES content_snapshot(hash);
+                    -- The content plan of a diff (its JSON rendering, compressed), when there is one.
+                    ALTER TABLE diff ADD COLUMN content_plan BLOB;
+                    ALTER TABLE diff ADD COLUMN content_plan_size INTEGER;
+                    -- The target's reference data before the apply (what a rollback restores).
+                    ALTER TABLE promotion ADD COLUMN pre_apply_content_hash TEXT REFERENCES content_snapshot(hash);
+                    -- The reference data each target is expected to have, and the drift currently seen from it.
+                    CREATE TABLE content_expectation (
+                        environment TEXT PRIMARY KEY NOT NULL REFERENCES environment(name),
+                        content_hash TEXT NOT NULL REFERENCES content_snapshot(hash),
+                        reason TEXT NOT NULL CHECK (reason IN ('first_seen', 'verified', 'accepted', 'rolled_back')),
+                        since REAL NOT NULL
+                    ) STRICT;
+                    CREATE TABLE content_drift (
+                        environment TEXT PRIMARY KEY NOT NULL REFERENCES environment(name),
+                        observed_hash TEXT NOT NULL REFERENCES content_snapshot(hash),
+                        expected_hash TEXT NOT NULL REFERENCES content_snapshot(hash),
+                        summary TEXT NOT NULL,
+                        detected_at REAL NOT NULL
+                    ) STRICT;
+                    """)
+        }
         return migrator
     }
 }

@@ -14,6 +14,8 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable, Codable {
     public var preApplySnapshotHash: String?
     /// The target's configuration before the apply (canonical), when the pipeline promotes configuration.
     public var preApplyConfigHash: String?
+    /// The target's reference data before the apply (canonical), when the pipeline promotes some.
+    public var preApplyContentHash: String?
     public var lastError: String?
     /// The state machine's memory, as JSON (see `PromotionStateMachine.Memory`).
     public var machine: String?
@@ -26,6 +28,7 @@ public struct PromotionRecord: Sendable, Equatable, Identifiable, Codable {
         case diffID = "diff_id"
         case preApplySnapshotHash = "pre_apply_snapshot_hash"
         case preApplyConfigHash = "pre_apply_config_hash"
+        case preApplyContentHash = "pre_apply_content_hash"
         case lastError = "last_error"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
@@ -103,6 +106,8 @@ public struct RevisionRecord: Sendable, Equatable, Identifiable {
     public var detectedAt: Date
     /// The source's configuration with this schema (nil: the pipeline promotes the schema alone).
     public var configHash: String? = nil
+    /// The source's reference data with this schema (nil: the pipeline promotes none).
+    public var contentHash: String? = nil
 }
 
 /// What recording a poll found.

@@ -93,7 +93,7 @@ struct StoreProcessTests {
             for (process, output) in processes {
                 #expect(process.terminationStatus == 0, "\(StressProcess.errors(output))")
             }
-            #expect(try Store.open(path: path).appliedMigrations().count == 7)
+            #expect(try Store.open(path: path).appliedMigrations().count == 8)
         }
     }
 

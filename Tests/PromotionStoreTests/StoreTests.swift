@@ -1,3 +1,4 @@
+import DirectusContent
 import DirectusSchema
 import Foundation
 import PromotionStore
@@ -40,7 +41,7 @@ struct StoreTests {
             try Store.inMemory().appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
                 "v4-webhook-deliveries", "v5-approvals-despite-warnings", "v6-promotion-states-checked",
-                "v7-configuration",
+                "v7-configuration", "v8-content",
             ])
         let path = temporaryDatabasePath()
         let first = try Store.open(path: path)
@@ -48,7 +49,7 @@ struct StoreTests {
             try first.appliedMigrations() == [
                 "v1-history-and-promotions", "v2-machine-memory-and-content-keys", "v3-expectations-and-drift",
                 "v4-webhook-deliveries", "v5-approvals-despite-warnings", "v6-promotion-states-checked",
-                "v7-configuration",
+                "v7-configuration", "v8-content",
             ])
         _ = try seededStore(first)
         // Opening again migrates nothing and keeps the data.
@@ -313,5 +314,45 @@ struct StoreDeltaTests {
         let last = Store.maxDeltaDepth * 2 + 2
         let expected = JSONValue.string("revision \(last)")
         #expect(try store.snapshot(hash: hashes.last!)?.root["note_\(last)"] == expected)
+    }
+}
+
+@Suite("Store: reference data")
+struct StoreContentTests {
+    @Test("a content set is stored once, read back checked, and its drift recorded once per distinct content")
+    func contentHistoryAndDrift() throws {
+        let store = try Store.inMemory()
+        let t0 = Date(timeIntervalSince1970: 1_800_000_000)
+        try store.registerEnvironment(name: "production", url: "http://p")
+        let row: JSONValue = ["code": "FR", "name": "France"]
+        var content = ContentSet(collections: [
+            "countries": ContentSet.Collection(
+                name: "countries", rows: ["FR": ContentSet.Row(key: "FR", fields: row.objectValue!)])
+        ])
+        let hash = try store.storeContent(content, at: t0)
+        #expect(try store.storeContent(content, at: t0) == hash)
+        #expect(try store.content(hash: hash)?.contentHash == hash)
+        #expect(try store.content(hash: String(repeating: "0", count: 64)) == nil)
+        let revision = try store.recordRevision(
+            environment: "production",
+            snapshotHash: try store.recordSnapshot(Snapshot(directus: "11.17.4", vendor: nil), at: t0),
+            contentHash: hash, at: t0)
+        #expect(try store.revision(id: revision.id)?.contentHash == hash)
+        try store.setContentExpectation(
+            environment: "production", contentHash: hash, reason: .verified, actor: "test", message: nil, at: t0)
+        content.collections["countries"]!.rows["FR"]!.fields["name"] = "Frankreich"
+        let drifted = try store.storeContent(content, at: t0)
+        #expect(
+            try store.recordContentDrift(
+                environment: "production", observedHash: drifted, expectedHash: hash, summary: "countries: ~1 row",
+                details: nil, at: t0))
+        #expect(
+            try !store.recordContentDrift(
+                environment: "production", observedHash: drifted, expectedHash: hash, summary: "countries: ~1 row",
+                details: nil, at: t0))
+        #expect(try store.contentDrifts().map(\.environment) == ["production"])
+        _ = try store.acceptContentDrift(environment: "production", actor: "alice-test", comment: nil, at: t0)
+        #expect(try store.contentDrift(environment: "production") == nil)
+        #expect(try store.contentExpectation(environment: "production") == drifted)
     }
 }
