@@ -46,17 +46,26 @@ public final class DaemonMetrics: Sendable {
 
     /// A configuration phase's writes on a target: sent, and undone by compensation.
     public func configurationWrites(environment: String, written: Int, undone: Int, failed: Bool) {
+        writes(prefix: "config", environment: environment, written: written, undone: undone, failed: failed)
+    }
+
+    /// The reference-data phase of an apply: its requests, and when it failed, how many compensations were made.
+    public func contentWrites(environment: String, written: Int, undone: Int, failed: Bool) {
+        writes(prefix: "content", environment: environment, written: written, undone: undone, failed: failed)
+    }
+
+    private func writes(prefix: String, environment: String, written: Int, undone: Int, failed: Bool) {
         Counter(
-            label: "directus_promoter_config_writes_total", dimensions: [("environment", environment)],
+            label: "directus_promoter_\(prefix)_writes_total", dimensions: [("environment", environment)],
             factory: factory
         ).increment(by: Int64(written))
         if failed {
             Counter(
-                label: "directus_promoter_config_apply_failures_total", dimensions: [("environment", environment)],
+                label: "directus_promoter_\(prefix)_apply_failures_total", dimensions: [("environment", environment)],
                 factory: factory
             ).increment()
             Counter(
-                label: "directus_promoter_config_writes_undone_total", dimensions: [("environment", environment)],
+                label: "directus_promoter_\(prefix)_writes_undone_total", dimensions: [("environment", environment)],
                 factory: factory
             ).increment(by: Int64(undone))
         }

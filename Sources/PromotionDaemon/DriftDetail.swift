@@ -1,4 +1,5 @@
 import DirectusConfig
+import DirectusContent
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -17,15 +18,25 @@ public struct DriftDetail: Sendable {
     /// What changed in the configuration, from what it should be to what it is.
     public var configurationChanges: [ConfigDiff.Change] = []
 
-    /// The first drift: the schema's, else the configuration's.
-    public var drift: DriftRecord { schemaDrift ?? configurationDrift! }
+    /// The reference data's drift, if any (pipelines that promote content), and its rows.
+    public var contentDrift: DriftRecord?
+    public var contentChanges: ContentDrift?
+
+    /// The first drift: the schema's, else the configuration's, else the reference data's.
+    public var drift: DriftRecord { schemaDrift ?? configurationDrift ?? contentDrift! }
 
     /// Nil when the environment has no drift.
     public init?(environment: String, store: Store, configuration: DaemonConfiguration) throws {
         self.environment = environment
         schemaDrift = try store.drift(environment: environment)
         configurationDrift = try store.configDrift(environment: environment)
-        guard schemaDrift != nil || configurationDrift != nil else { return nil }
+        contentDrift = try store.contentDrift(environment: environment)
+        guard schemaDrift != nil || configurationDrift != nil || contentDrift != nil else { return nil }
+        if let contentDrift, let expected = try store.content(hash: contentDrift.expectedHash),
+            let observed = try store.content(hash: contentDrift.observedHash)
+        {
+            contentChanges = ContentDrift(expected: expected, observed: observed)
+        }
         if let configurationDrift, let expected = try store.configuration(hash: configurationDrift.expectedHash),
             let observed = try store.configuration(hash: configurationDrift.observedHash)
         {
@@ -54,6 +65,15 @@ public struct DriftDetail: Sendable {
         }
     }
 
+    /// The reference data's changes as lines (`+ countries XX`, `~ countries FR (name)`).
+    public var contentLines: [String] {
+        (contentChanges?.rows ?? []).map { row in
+            let sign = row.change == .appeared ? "+" : row.change == .removed ? "-" : "~"
+            return "\(sign) \(row.collection) \(row.key)"
+                + (row.fields.isEmpty ? "" : " (\(row.fields.joined(separator: ", ")))")
+        }
+    }
+
     public var json: JSONValue {
         var object = JSONObject()
         object["environment"] = .string(environment)
@@ -69,6 +89,13 @@ public struct DriftDetail: Sendable {
                 "summary": .string(drift.summary), "detected_at": .string(Timestamp.utc(drift.detectedAt)),
                 "expected_hash": .string(drift.expectedHash), "observed_hash": .string(drift.observedHash),
                 "changes": .array(configurationLines.map(JSONValue.string)),
+            ]
+        }
+        if let drift = contentDrift {
+            object["content"] = [
+                "summary": .string(drift.summary), "detected_at": .string(Timestamp.utc(drift.detectedAt)),
+                "expected_hash": .string(drift.expectedHash), "observed_hash": .string(drift.observedHash),
+                "changes": .array(contentLines.map(JSONValue.string)),
             ]
         }
         return .object(object)
@@ -91,6 +118,14 @@ public struct DriftDetail: Sendable {
                 + "\(Timestamp.utc(drift.detectedAt)) (\(RelativeTime.describe(drift.detectedAt, now: now)))\n"
                 + "  \(drift.summary)\n\n"
             out += configurationLines.map { "  \($0)\n" }.joined()
+        }
+        if let drift = contentDrift {
+            if schemaDrift != nil || configurationDrift != nil { out += "\n" }
+            out +=
+                style.bold("Reference data drift on \(drift.environment)") + " since "
+                + "\(Timestamp.utc(drift.detectedAt)) (\(RelativeTime.describe(drift.detectedAt, now: now)))\n"
+                + "  \(drift.summary)\n\n"
+            out += contentLines.map { "  \($0)\n" }.joined()
         }
         out +=
             "\nAdopt it: directus-promoter drift accept \(drift.environment); or let the next promotion put it back\n"

@@ -9,16 +9,23 @@ public struct DriftListing: Sendable {
 
     /// The configurations that differ from what they should have (pipelines that promote configuration).
     public var configurationDrifts: [DriftRecord] = []
+    /// The reference data that differs from what it should be (pipelines that promote content).
+    public var contentDrifts: [DriftRecord] = []
 
     public init(store: Store) throws {
         drifts = try store.drifts()
         configurationDrifts = try store.configDrifts()
+        contentDrifts = try store.contentDrifts()
+    }
+
+    /// Every drift with what drifted (`schema`, `configuration`, `content`).
+    var all: [(DriftRecord, String)] {
+        drifts.map { ($0, "schema") } + configurationDrifts.map { ($0, "configuration") }
+            + contentDrifts.map { ($0, "content") }
     }
 
     public var json: JSONValue {
-        let all: [(DriftRecord, String)] =
-            drifts.map { ($0, "schema") } + configurationDrifts.map { ($0, "configuration") }
-        return .array(
+        .array(
             all.map { drift, what -> JSONValue in
                 [
                     "environment": .string(drift.environment), "of": .string(what), "summary": .string(drift.summary),
@@ -29,10 +36,9 @@ public struct DriftListing: Sendable {
     }
 
     public func text(now: Date) -> String {
-        guard !drifts.isEmpty || !configurationDrifts.isEmpty else {
+        guard !all.isEmpty else {
             return "no drift: every environment has the schema it should have\n"
         }
-        let all = drifts.map { ($0, "schema") } + configurationDrifts.map { ($0, "configuration") }
         return Table(
             header: ["ENVIRONMENT", "OF", "SINCE", "WHAT CHANGED"],
             rows: all.map { drift, what in

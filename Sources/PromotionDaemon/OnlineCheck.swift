@@ -35,6 +35,11 @@ public enum OnlineCheck {
                             version: version.flatMap(DirectusVersion.init),
                             isSource: environment.name == configuration.source.name))
                 }
+                if !configuration.contentRules.isEmpty && environment.name == configuration.source.name {
+                    let line = await contentLine(environment.name, client: client, configuration, schema: snapshot)
+                    if line.hasPrefix("  ✗") { ok = false }
+                    lines.append(line)
+                }
             } catch {
                 ok = false
                 lines.append("  ✗ \(environment.name): \(error)")
@@ -44,6 +49,28 @@ public enum OnlineCheck {
         let problems = PipelineCompatibility.problems(along: seen)
         lines += problems.map { "  ✗ \($0)" }
         return Result(lines: lines, ok: ok && problems.isEmpty)
+    }
+
+    /// Whether the source's schema can carry the reference data the pipeline promotes (each collection has a table,
+    /// each identity field exists), with how many rows each collection has, within the limits.
+    static func contentLine(
+        _ name: String, client: DirectusClient, _ configuration: DaemonConfiguration, schema: Snapshot
+    ) async -> String {
+        do {
+            let content = try await ContentObserver.source(
+                on: client, rules: configuration.contentRules, snapshot: schema, limits: configuration.contentLimits)
+            let counts = configuration.contentRules.map { rule in
+                "\(content.collections[rule.collection]?.rows.count ?? 0) \(rule.collection)"
+            }.joined(separator: ", ")
+            var line = "  ✓ \(name): reference data readable: \(counts) rows"
+            let duplicates = content.collections.values.filter { !$0.duplicates.isEmpty }.map(\.name).sorted()
+            if !duplicates.isEmpty {
+                line += "; rows sharing an identity (never promoted) in \(duplicates.joined(separator: ", "))"
+            }
+            return line
+        } catch {
+            return "  ✗ \(name): reference data: \(error)"
+        }
     }
 
     /// Whether the configuration the pipeline promotes can be read, with how many records of each collection, and

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DirectusClient
 import DirectusConfig
+import DirectusContent
 import DirectusSchema
 import Foundation
 
@@ -12,6 +13,8 @@ public struct PlanPreview: Sendable {
     public var observation: TargetPlanner.Observation
     /// The configuration plan, when the pipeline promotes configuration.
     public var configuration: ConfigPlan?
+    /// The reference data plan, when the pipeline promotes content.
+    public var content: ContentPlan?
 
     /// Why no preview can be made.
     public struct Refusal: Error, Sendable, CustomStringConvertible {
@@ -35,8 +38,9 @@ public struct PlanPreview: Sendable {
         let source = DirectusClient(endpoint: try configuration.endpoint(for: configuration.source), httpClient: http)
         let client = DirectusClient(endpoint: try configuration.endpoint(for: target), httpClient: http)
         let engine = try configuration.engineConfiguration()
+        let sourceSnapshot = try await source.snapshot(scope: engine.sourceScope)
         let observation = try await TargetPlanner.observe(
-            source: try await source.snapshot(scope: engine.sourceScope), on: client,
+            source: sourceSnapshot, on: client,
             shaper: engine.shaper(for: target.name),
             step: .init(source: configuration.source.name, target: name, force: target.force))
         var plan: ConfigPlan?
@@ -51,12 +55,26 @@ public struct PlanPreview: Sendable {
                     options: ConfigPlanner.Options(keepDeletions: target.destructive == .never)
                 ).plan
         }
+        var content: ContentPlan?
+        if engine.promotesContent {
+            let desired = try await ContentObserver.source(
+                on: source, rules: engine.contentRules, snapshot: sourceSnapshot, limits: engine.contentLimits)
+            content =
+                try await ContentObserver.observe(
+                    desired: desired, on: client, rules: engine.contentRules, revision: sourceSnapshot,
+                    targetSchema: observation.target, limits: engine.contentLimits,
+                    keepDeletions: target.destructive == .never
+                ).plan
+        }
         return PlanPreview(
-            source: configuration.source.name, target: name, observation: observation, configuration: plan)
+            source: configuration.source.name, target: name, observation: observation, configuration: plan,
+            content: content)
     }
 
     /// Whether something would be applied.
-    public var hasChanges: Bool { !observation.isInSync || !(configuration?.isEmpty ?? true) }
+    public var hasChanges: Bool {
+        !observation.isInSync || !(configuration?.isEmpty ?? true) || !(content?.isEmpty ?? true)
+    }
 
     var notes: [String] {
         var notes = observation.shaped?.notes ?? []
@@ -70,6 +88,7 @@ public struct PlanPreview: Sendable {
         if let reason = observation.incompatible { object["blocked"] = .string(reason) }
         object["in_sync"] = .bool(!hasChanges)
         if let plan = configuration { object["configuration"] = ConfigPlanRenderer.json(plan) }
+        if let plan = content { object["content"] = ContentPlanRenderer.json(plan) }
         if !observation.isInSync, let pending = observation.pending, let shaped = observation.shaped {
             object["hash"] = .string(pending.hash)
             object["plan"] = PlanRenderer.json(shaped.plan)
@@ -85,7 +104,10 @@ public struct PlanPreview: Sendable {
             return "\(source)'s schema cannot be promoted to \(target): \(reason)\n"
         }
         guard hasChanges else {
-            let what = configuration == nil ? "schema" : "schema and configuration"
+            let what = [
+                "schema", configuration == nil ? nil : "configuration", content == nil ? nil : "reference data",
+            ]
+            .compactMap { $0 }.joined(separator: " and ")
             return "\(target) already has \(source)'s \(what): nothing to apply\n"
                 + notes.map { "  (\($0))\n" }.joined()
         }
@@ -98,6 +120,9 @@ public struct PlanPreview: Sendable {
         if let plan = configuration {
             out += "\nConfiguration:\n" + ConfigPlanRenderer.text(plan) + "\n"
             if let reason = plan.blockingReason { out += "\nBlocked: \(reason)\n" }
+        }
+        if let plan = content {
+            out += "\nReference data:\n" + ContentPlanRenderer.text(plan) + "\n"
         }
         return out + notes.map { "\nLeft out: \($0)\n" }.joined()
     }

@@ -1,4 +1,5 @@
 import DirectusConfig
+import DirectusContent
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -11,6 +12,8 @@ public struct PromotionDetail: Sendable {
     public var plan: Plan?
     /// The configuration plan of the latest diff (`ConfigPlanRenderer.json`), when it has one.
     public var configurationPlan: JSONValue?
+    /// The reference data plan of the latest diff (`ContentPlanRenderer.json`), when it has one.
+    public var contentPlan: JSONValue?
     public var events: [EventRecord]
 
     public init?(id: Int64, store: Store, configuration: DaemonConfiguration) throws {
@@ -19,6 +22,7 @@ public struct PromotionDetail: Sendable {
         events = try store.events(promotionID: id)
         plan = try Self.plan(of: view, store: store)
         configurationPlan = try view.diff.flatMap { diff throws(StoreError) in try store.configPlan(diffID: diff.id) }
+        contentPlan = try view.diff.flatMap { diff throws(StoreError) in try store.contentPlan(diffID: diff.id) }
     }
 
     /// The plan of the promotion's latest diff, read against the target snapshot it was computed on, with the
@@ -35,6 +39,7 @@ public struct PromotionDetail: Sendable {
         var object = view.json.objectValue ?? JSONObject()
         object["plan"] = plan.map(PlanRenderer.json) ?? .null
         object["configuration"] = configurationPlan ?? .null
+        object["content"] = contentPlan ?? .null
         object["events"] = .array(
             events.map { event in
                 [
@@ -61,7 +66,7 @@ public struct PromotionDetail: Sendable {
                     + (required == 0 ? " (automatic)" : " (\(required) required)"))
         }
         if let diff = view.diff {
-            let hash = diff.directusHash.isEmpty ? "none (configuration only)" : diff.directusHash
+            let hash = diff.directusHash.isEmpty ? "none (no schema change)" : diff.directusHash
             lines.append("  diff hash: \(hash) (computed \(RelativeTime.describe(diff.computedAt, now: now)))")
         }
         if let error = record.lastError { lines.append("  error:     \(error)") }
@@ -71,6 +76,9 @@ public struct PromotionDetail: Sendable {
         }
         if let configurationPlan {
             out += "\n" + style.bold("Configuration") + "\n" + ConfigPlanRenderer.text(json: configurationPlan) + "\n"
+        }
+        if let contentPlan {
+            out += "\n" + style.bold("Reference data") + "\n" + ContentPlanRenderer.text(json: contentPlan) + "\n"
         }
         out += "\n" + style.bold("Events") + "\n"
         out += Table(

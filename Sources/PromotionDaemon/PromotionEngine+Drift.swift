@@ -1,5 +1,6 @@
 import DirectusClient
 import DirectusConfig
+import DirectusContent
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -38,6 +39,9 @@ extension PromotionEngine {
             let observed = try record(poll, of: target, at: at)
             if case .unchanged = poll { report.unchangedBodies.insert(target) }
             let hash = observed.hash
+            if configuration.promotesContent, let schema = try observed.snapshot(store: store) {
+                try await checkContentDrift(target, schema: schema, &report)
+            }
             guard let expectation = try store.expectation(environment: target) else {
                 try store.setExpectation(
                     environment: target, snapshotHash: hash, reason: .firstSeen, actor: Self.actor,
@@ -133,6 +137,52 @@ extension PromotionEngine {
                 details: details, at: at)
         else { return }
         try drifted(target, "\(target)'s configuration drifted: \(summary)", &report)
+    }
+
+    /// Compares a target's reference data with what it is expected to have (the rows verified there, the first
+    /// seen, or rows a person accepted): a row edited directly on it is drift, recorded once per distinct content.
+    /// Only once every promoted collection exists there (before, the schema's drift or a promotion says why).
+    func checkContentDrift(_ target: String, schema: Snapshot, _ report: inout TickReport) async throws {
+        guard configuration.contentRules.allSatisfy({ (try? ContentSchema.of($0.collection, in: schema)) != nil })
+        else { return }
+        let observed: ContentSet
+        do {
+            let scope = try ContentNormalizer.Scope(
+                rules: configuration.contentRules, snapshot: schema, limits: configuration.contentLimits)
+            let rows = try await ContentObserver.rows(on: try client(target), scope: scope, schema: schema)
+            observed = try ContentNormalizer.normalize(rows, scope: scope)
+        } catch let error as DirectusClientError {
+            if case .cancelled = error { throw EngineError.stopped }
+            report.problems.append("\(target)'s reference data cannot be read: \(error)")
+            return
+        } catch let error as ContentError {
+            report.problems.append("\(target)'s reference data cannot be read: \(error)")
+            return
+        }
+        let at = now()
+        let hash = try store.storeContent(observed, at: at)
+        guard let expected = try store.contentExpectation(environment: target) else {
+            try store.setContentExpectation(
+                environment: target, contentHash: hash, reason: .firstSeen, actor: Self.actor,
+                message: "first reference data seen on \(target) (\(hash.prefix(12))): the expectation until a "
+                    + "promotion lands",
+                at: at)
+            return
+        }
+        if expected == hash {
+            try store.resolveContentDrift(
+                environment: target, message: "\(target)'s reference data is back to the expected rows", at: at)
+            return
+        }
+        guard let expectedContent = try store.content(hash: expected) else { return }
+        let drift = ContentDrift(expected: expectedContent, observed: observed)
+        guard !drift.isEmpty else { return }
+        guard
+            try store.recordContentDrift(
+                environment: target, observedHash: hash, expectedHash: expected, summary: drift.summary,
+                details: JSONWriter().string(drift.json), at: at)
+        else { return }
+        try drifted(target, "\(target)'s reference data drifted: \(drift.summary)", &report)
     }
 
     /// A drift newly recorded: logged and reported, and every plan waiting for approval on the target made again

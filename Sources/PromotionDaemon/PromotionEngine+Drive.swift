@@ -15,12 +15,16 @@ extension PromotionEngine {
         var observedTargetHash: String?
         /// The target's configuration this step observed (canonical; its expectation once applied).
         var observedConfigHash: String?
+        /// The target's reference data this step observed (canonical; its expectation once applied).
+        var observedContentHash: String?
     }
 
-    /// What a promotion sends once approved: the schema diff and the configuration plan (either may be absent).
+    /// What a promotion sends once approved: the schema diff, the configuration plan and the reference data plan
+    /// (each may be absent), in that order.
     struct PendingRelease {
         var schema: PendingDiff?
         var configuration: ConfigurationObserver.Observation?
+        var content: ContentObserver.Observation?
     }
 
     /// Carries every promotion in flight, target by target in pipeline order (so a revision verified on staging
@@ -122,6 +126,11 @@ extension PromotionEngine {
                 if let configHash = step.observedConfigHash {
                     try store.setConfigExpectation(
                         environment: promotion.target, configHash: configHash,
+                        reason: isRollback ? .rolledBack : .verified, actor: Self.actor, message: nil, at: now())
+                }
+                if let contentHash = step.observedContentHash {
+                    try store.setContentExpectation(
+                        environment: promotion.target, contentHash: contentHash,
                         reason: isRollback ? .rolledBack : .verified, actor: Self.actor, message: nil, at: now())
                 }
             }

@@ -1,5 +1,6 @@
 import DirectusClient
 import DirectusConfig
+import DirectusContent
 import DirectusSchema
 import Foundation
 import PromotionCore
@@ -16,12 +17,14 @@ extension PromotionEngine {
         let settings = configuration.settings(target)
         let observation: TargetPlanner.Observation
         let configObservation: ConfigurationObserver.Observation?
+        let contentObservation: ContentObserver.Observation?
         do {
             observation = try await TargetPlanner.observe(
                 source: try revisionSnapshot(promotion.revisionID), on: try client(target),
                 shaper: configuration.shaper(for: target),
                 step: .init(source: configuration.pipeline.source, target: target, force: settings.force))
             configObservation = try await observeConfiguration(promotion)
+            contentObservation = try await observeContent(promotion, targetSchema: observation.target)
         } catch let error as DirectusClientError {
             return try failedObservation(promotion, step: step, error: error, &report)
         }
@@ -42,21 +45,26 @@ extension PromotionEngine {
         let at = now()
         let targetHash = try record(observation.target, of: target, at: at)
         let configHash = try configObservation.map { try store.storeConfiguration($0.observed, at: at) }
+        let contentHash = try contentObservation.map { try store.storeContent($0.observed, at: at) }
         var changes = Store.TransitionChanges(lastError: .some(nil))
         if step == .prepare {
             changes.preApplySnapshotHash = .some(targetHash)
             if let configHash { changes.preApplyConfigHash = .some(configHash) }
+            if let contentHash { changes.preApplyContentHash = .some(contentHash) }
         }
         var allNotes = observation.shaped?.notes ?? []
         if case .acrossVersions(let note) = observation.verdict { allNotes.insert(note, at: 0) }
         let notes = allNotes.isEmpty ? "" : " [\(allNotes.joined(separator: "; "))]"
         let configPlan = configObservation?.plan
         let configChanges = configPlan.map { !$0.isEmpty } ?? false
+        let contentPlan = contentObservation?.plan
+        let contentChanges = contentPlan.map { !$0.isEmpty } ?? false
+        let contentJSON = contentChanges ? contentPlan.map(ContentPlanRenderer.json) : nil
         let schemaChanges = observation.pending != nil && !(observation.shaped?.isEmpty ?? true)
         let planResult: PromotionStateMachine.PlanResult
         let message: String
         var details: String?
-        if schemaChanges || configChanges {
+        if schemaChanges || configChanges || contentChanges {
             var detailsJSON = JSONObject()
             var summaries: [String] = []
             var keys: [String] = []
@@ -70,7 +78,7 @@ extension PromotionEngine {
                 let stored = try store.recordDiff(
                     revisionID: promotion.revisionID, target: target, directusHash: pending.hash,
                     targetSnapshotHash: targetHash, diff: shaped.raw, summary: plan.summary, contentKey: key,
-                    configPlan: configChanges ? configJSON : nil, at: at)
+                    configPlan: configChanges ? configJSON : nil, contentPlan: contentJSON, at: at)
                 changes.diffID = .some(stored.id)
                 keys.append(key)
                 destructive = plan.isDestructive
@@ -92,18 +100,37 @@ extension PromotionEngine {
                 summaries.append(summary)
                 hashNote = " (\(step == .plan ? "diff hash" : "hash") \(pending.hash.prefix(12)))"
             }
-            if configChanges, let configPlan, let configJSON {
-                if !schemaChanges {
-                    let stored = try store.recordDiff(
-                        revisionID: promotion.revisionID, target: target, directusHash: "",
-                        targetSnapshotHash: targetHash, diff: .object(JSONObject()), summary: configPlan.summary,
-                        contentKey: configPlan.contentKey, configPlan: configJSON, at: at)
-                    changes.diffID = .some(stored.id)
+            if !schemaChanges {
+                // Configuration or reference data alone: the diff row holds their plans and their counts.
+                var summary = Plan.Summary()
+                for part in [configChanges ? configPlan?.summary : nil, contentChanges ? contentPlan?.summary : nil] {
+                    guard let part else { continue }
+                    summary.creates += part.creates
+                    summary.updates += part.updates
+                    summary.deletes += part.deletes
+                    summary.destructive += part.destructive
                 }
+                let partKeys = [
+                    configChanges ? configPlan?.contentKey : nil, contentChanges ? contentPlan?.contentKey : nil,
+                ].compactMap { $0 }
+                let stored = try store.recordDiff(
+                    revisionID: promotion.revisionID, target: target, directusHash: "",
+                    targetSnapshotHash: targetHash, diff: .object(JSONObject()), summary: summary,
+                    contentKey: partKeys.joined(separator: "+"), configPlan: configChanges ? configJSON : nil,
+                    contentPlan: contentJSON, at: at)
+                changes.diffID = .some(stored.id)
+            }
+            if configChanges, let configPlan, let configJSON {
                 keys.append(configPlan.contentKey)
                 destructive = destructive || configPlan.isDestructive
                 detailsJSON["configuration"] = configJSON
                 summaries.append("configuration: " + ConfigPlanRenderer.summary(json: configJSON))
+            }
+            if contentChanges, let contentPlan, let contentJSON {
+                keys.append(contentPlan.contentKey)
+                destructive = destructive || contentPlan.isDestructive
+                detailsJSON["content"] = contentJSON
+                summaries.append("reference data: " + ContentPlanRenderer.summary(json: contentJSON))
             }
             details = JSONWriter().string(.object(detailsJSON))
             planResult = .changes(
@@ -133,10 +160,12 @@ extension PromotionEngine {
         var result = Step(
             event: event, message: message, changes: changes, details: details, observedTargetHash: targetHash)
         result.observedConfigHash = configHash
+        result.observedContentHash = contentHash
         let pending =
-            step == .prepare && (schemaChanges || configChanges)
+            step == .prepare && (schemaChanges || configChanges || contentChanges)
             ? PendingRelease(
-                schema: observation.applicable, configuration: configChanges ? configObservation : nil) : nil
+                schema: observation.applicable, configuration: configChanges ? configObservation : nil,
+                content: contentChanges ? contentObservation : nil) : nil
         return (result, pending)
     }
 
@@ -191,18 +220,29 @@ extension PromotionEngine {
     /// Applies a release: the schema first, then the configuration (CONFIG-SPEC section 6); a schema the target
     /// refuses stops it before any configuration is written.
     func apply(_ release: PendingRelease, _ promotion: PromotionRecord) async -> Step {
-        var schemaMessage: String?
+        var messages: [String] = []
         if let diff = release.schema {
             let step = await applySchema(diff, promotion)
-            guard case .applyFinished(.accepted) = step.event, release.configuration != nil else { return step }
-            schemaMessage = step.message
+            guard case .applyFinished(.accepted) = step.event, release.configuration != nil || release.content != nil
+            else { return step }
+            messages.append(step.message)
         }
-        guard let prepared = release.configuration else {
+        if let prepared = release.configuration {
+            let step = await applyConfiguration(prepared, promotion, afterSchema: release.schema != nil)
+            guard case .applyFinished(.accepted) = step.event, release.content != nil else {
+                return Step(event: step.event, message: (messages + [step.message]).joined(separator: "; "))
+            }
+            messages.append(step.message)
+        }
+        if let prepared = release.content {
+            let step = await applyContent(
+                prepared, promotion, afterEarlierPhases: release.schema != nil || release.configuration != nil)
+            return Step(event: step.event, message: (messages + [step.message]).joined(separator: "; "))
+        }
+        if messages.isEmpty {
             return Step(event: .applyFinished(.accepted), message: "nothing to apply on \(promotion.target)")
         }
-        var step = await applyConfiguration(prepared, promotion, afterSchema: release.schema != nil)
-        if let schemaMessage { step.message = schemaMessage + "; " + step.message }
-        return step
+        return Step(event: .applyFinished(.accepted), message: messages.joined(separator: "; "))
     }
 
     func applySchema(_ diff: PendingDiff, _ promotion: PromotionRecord) async -> Step {

@@ -234,27 +234,39 @@ public actor PromotionEngine {
             noteCondition(source, failure: error)
             return
         }
-        noteCondition(source, failure: nil)
         let at = now()
         let observed = try record(poll, of: source, at: at)
         if case .unchanged = poll { report.unchangedBodies.insert(source) }
         let hash = observed.hash
+        // The reference data is read under the schema just seen; a read that fails is no revision either.
+        let contentHash: String?
+        do {
+            contentHash = try await pollSourceContent(schemaHash: hash)
+        } catch let error as DirectusClientError {
+            if case .cancelled = error { throw EngineError.stopped }
+            report.sourceError = "\(source)'s reference data: \(error)"
+            _ = try store.recordObservation(
+                environment: source, snapshot: nil, error: "reference data: \(error)", at: now())
+            noteCondition(source, failure: error)
+            return
+        }
+        noteCondition(source, failure: nil)
         report.sourceHash = hash
         let latest = try store.latestRevision(environment: source)
         var revision = latest
-        if latest?.snapshotHash != hash || latest?.configHash != configHash {
+        if latest?.snapshotHash != hash || latest?.configHash != configHash || latest?.contentHash != contentHash {
             let recorded = try store.recordRevision(
-                environment: source, snapshotHash: hash, configHash: configHash, at: at)
+                environment: source, snapshotHash: hash, configHash: configHash, contentHash: contentHash, at: at)
             revision = recorded
             report.newRevision = recorded.id
-            let what =
-                latest?.snapshotHash == hash
-                ? "configuration"
-                : latest.map { $0.configHash != configHash } == true
-                    ? "schema and configuration"
-                    : "schema"
+            var parts: [String] = []
+            if latest?.snapshotHash != hash { parts.append("schema") }
+            if let latest, latest.configHash != configHash { parts.append("configuration") }
+            if let latest, latest.contentHash != contentHash { parts.append("reference data") }
+            let what = parts.count < 3 ? parts.joined(separator: " and ") : "schema, configuration and reference data"
             var message = "\(source) has a new \(what): revision \(recorded.id) (\(String(hash.prefix(12)))"
             if let configHash { message += ", configuration \(String(configHash.prefix(12)))" }
+            if let contentHash { message += ", reference data \(String(contentHash.prefix(12)))" }
             message += ")"
             logger.notice("\(message)")
             try store.appendEvent(

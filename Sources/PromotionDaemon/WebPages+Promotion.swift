@@ -34,14 +34,19 @@ extension WebPages {
         content += HTML.tag("h2", [], text: "Plan")
         if let plan = detail.plan {
             content += self.plan(html: plan, rowCounts: rowCounts(in: detail.events))
-        } else if detail.configurationPlan != nil {
-            content += HTML.tag("p", [], text: "The schema is already in place: only configuration changes.")
+        } else if detail.configurationPlan != nil || detail.contentPlan != nil {
+            content += HTML.tag(
+                "p", [], text: "The schema is already in place: only configuration or reference data changes.")
         } else {
             content += HTML.tag("p", [], text: "No plan yet: the target has not been diffed for this revision.")
         }
         if let configuration = detail.configurationPlan {
             content += HTML.tag("h2", [], text: "Configuration")
             content += configurationPlan(html: configuration)
+        }
+        if let plan = detail.contentPlan {
+            content += HTML.tag("h2", [], text: "Reference data")
+            content += contentPlan(html: plan)
         }
         content += HTML.tag("h2", [], text: "Events")
         content += HTML.table(
@@ -189,6 +194,51 @@ extension WebPages {
         case .systemField: "system field"
         case .relation: "relation"
         }
+    }
+
+    /// A reference data plan (`ContentPlanRenderer.json`) as a table: a line per collection with its counts, and a
+    /// sample of the rows; then what is never changed or kept.
+    static func contentPlan(html plan: JSONValue) -> HTML {
+        let collections = plan["collections"]?.arrayValue ?? []
+        var content = HTML.empty
+        if collections.isEmpty {
+            content += HTML.tag("p", [], text: "No reference data changes.")
+        } else {
+            content += HTML.table(
+                caption: "Reference data, per collection, in the order it is written",
+                headers: ["Collection", "Policy", "Changes", "Sample"],
+                rows: collections.map { collection in
+                    let deletes = collection["deletes"]?.numberValue?.intValue ?? 0
+                    let line = collection["line"]?.stringValue ?? ""
+                    let counts =
+                        deletes > 0
+                        ? HTML.tag("strong", [("class", "destructive")], text: line + " (destructive)") : HTML(line)
+                    let sample = (collection["sample"]?.arrayValue ?? []).map { row in
+                        let fields = (row["fields"]?.arrayValue ?? []).compactMap(\.stringValue)
+                        return "\(row["action"]?.stringValue ?? "?") \(row["key"]?.stringValue ?? "?")"
+                            + (fields.isEmpty ? "" : " (\(fields.joined(separator: ", ")))")
+                    }
+                    return [
+                        HTML.tag("code", [], text: collection["collection"]?.stringValue ?? "?"),
+                        HTML(collection["policy"]?.stringValue ?? ""), counts, HTML(sample.joined(separator: "; ")),
+                    ]
+                })
+        }
+        for (title, name) in [("Never changed", "refused"), ("Kept", "withheld")] {
+            let list = plan[name]?.arrayValue ?? []
+            if list.isEmpty { continue }
+            content += HTML.tag("h3", [], text: title)
+            content += HTML.tag(
+                "ul", [],
+                HTML.join(
+                    list.map {
+                        HTML.tag(
+                            "li", [],
+                            text: "\($0["collection"]?.stringValue ?? "?") \($0["key"]?.stringValue ?? "?"): "
+                                + ($0["reason"]?.stringValue ?? ""))
+                    }))
+        }
+        return content
     }
 
     /// A configuration plan (`ConfigPlanRenderer.json`) as a table: each change, what it does and why it needs a

@@ -235,7 +235,7 @@ enum WebPages {
     static func driftList(_ context: Context) throws -> String {
         let listing = try DriftListing(store: context.store)
         var content = HTML.tag("h1", [], text: "Drift")
-        let all = listing.drifts.map { ($0, "schema") } + listing.configurationDrifts.map { ($0, "configuration") }
+        let all = listing.all
         if all.isEmpty {
             content += HTML.tag("p", [], text: "No drift: every environment has the schema it should have.")
         } else {
@@ -277,6 +277,13 @@ enum WebPages {
             content += HTML.tag(
                 "ul", [],
                 HTML.join(detail.configurationLines.map { HTML.tag("li", [], HTML.tag("code", [], text: $0)) }))
+        }
+        if let drift = detail.contentDrift {
+            content += HTML.tag("h2", [], text: "Reference data changed on \(environment) outside the pipeline")
+            content += HTML.tag(
+                "p", [], HTML("Since ") + when(drift.detectedAt, context) + HTML(": " + drift.summary))
+            content += HTML.tag(
+                "ul", [], HTML.join(detail.contentLines.map { HTML.tag("li", [], HTML.tag("code", [], text: $0)) }))
         }
         content += HTML.tag("h2", [], text: "What to do")
         content += HTML.tag(

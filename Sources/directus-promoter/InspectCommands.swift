@@ -394,7 +394,7 @@ struct DriftCommand: ParsableCommand {
     struct Accept: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "accept",
-            abstract: "Adopt an environment's drift (schema, configuration) as what it should have.",
+            abstract: "Adopt an environment's drift (schema, configuration, content) as expected.",
             usage: "directus-promoter drift accept <environment> [--comment <why>] [options]",
             discussion: """
                 The drift stops being reported, and later promotions are planned against the schema the environment \
@@ -424,6 +424,11 @@ struct DriftCommand: ParsableCommand {
                 let drift = try store.acceptConfigDrift(
                     environment: environment, actor: actor, comment: comment, at: Date())
                 accepted.append("its current configuration (\(drift.summary))")
+            }
+            if (try store.contentDrift(environment: environment)) != nil {
+                let drift = try store.acceptContentDrift(
+                    environment: environment, actor: actor, comment: comment, at: Date())
+                accepted.append("its current reference data (\(drift.summary))")
             }
             guard !accepted.isEmpty else {
                 throw CommandError("\(environment) has no drift to accept (see `directus-promoter drift list`)")

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import DirectusClient
 import DirectusConfig
+import DirectusContent
 import DirectusEmulator
 import DirectusSchema
 import Foundation
@@ -29,7 +30,7 @@ struct PipelineHarness: Sendable {
     /// An engine over the harness's store; `adjust` changes environment settings (force, policies).
     func engine(
         timeout: Duration = .seconds(30), urls override: [String: String] = [:],
-        configurationKinds: [ConfigKind] = [],
+        configurationKinds: [ConfigKind] = [], content: [ContentRule] = [],
         adjust: (inout EnvironmentSettings) -> Void = { _ in }
     ) throws -> PromotionEngine {
         let names = ["development", "staging", "production"]
@@ -51,6 +52,7 @@ struct PipelineHarness: Sendable {
         var configuration = EngineConfiguration(
             pipeline: try Pipeline(source: "development", targets: ["staging", "production"]), environments: settings)
         configuration.configurationKinds = configurationKinds
+        configuration.contentRules = content
         return PromotionEngine(
             configuration: configuration, clients: clients, store: store, now: now, logger: Logger(label: "engine-test")
         )

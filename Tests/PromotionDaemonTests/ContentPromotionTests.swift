@@ -1,0 +1,159 @@
+import DirectusContent
+import DirectusEmulator
+import DirectusSchema
+import Foundation
+import PromotionCore
+import PromotionDaemon
+import PromotionStore
+import TestSupport
+import Testing
+
+/// Reference data promoted with the schema as one release, over three emulators on loopback and a real state file.
+@Suite("Reference data promotion end to end")
+struct ContentPromotionTests {
+    static let rules = [
+        ContentRule(collection: "countries", identity: ["code"], policy: .mirror),
+        ContentRule(collection: "cities", identity: ["name"]),
+    ]
+
+    /// The targets' schema: the reference-data schema without countries and cities (a release brings them).
+    static var targetSchema: Snapshot {
+        var snapshot = ReferenceData.snapshot
+        let new: Set<String> = ["countries", "cities"]
+        snapshot.collections = snapshot.collections.filter { !new.contains($0["collection"]?.stringValue ?? "") }
+        snapshot.fields = snapshot.fields.filter { !new.contains($0["collection"]?.stringValue ?? "") }
+        snapshot.relations = snapshot.relations.filter { !new.contains($0["collection"]?.stringValue ?? "") }
+        return snapshot
+    }
+
+    /// Development's rows: 250 countries with ids from 1001 (the targets number theirs from 1) and three cities.
+    static func seed(_ dev: EmulatedInstance) async {
+        await dev.setItemRows(ReferenceData.countries(250, firstID: 1001), for: "countries")
+        let cities: [JSONValue] = [
+            ["id": 1, "name": "Paris", "country": 1001, "user_created": nil],
+            ["id": 2, "name": "Lima", "country": 1011, "user_created": nil],
+            ["id": 3, "name": "Quito", "country": 1249, "user_created": nil],
+        ]
+        await dev.setItemRows(cities.map { $0.objectValue! }, for: "cities")
+    }
+
+    static func row(
+        _ instance: EmulatedInstance, _ collection: String, _ field: String, _ value: JSONValue
+    ) async
+        -> JSONObject?
+    {
+        await instance.itemRows(collection).first { $0[field] == value }
+    }
+
+    @Test("a new collection and its 250 rows as one release; an edit as an update; a deletion held for approval")
+    func oneRelease() async throws {
+        try await withPipeline(dev: ReferenceData.snapshot, targets: Self.targetSchema) { harness in
+            await Self.seed(harness.dev)
+            let engine = try harness.engine(content: Self.rules) { settings in
+                if settings.name == "production" { settings.destructive = .approve }
+            }
+            _ = await engine.tick()
+            let revision = try #require(try harness.store.latestRevision())
+            #expect(revision.contentHash != nil)
+            #expect(try harness.latest("staging").state == .applied)
+            #expect(try harness.latest("production").state == .awaitingApproval)
+            // Production's plan shows the rows beside the schema; nothing is written before the approval.
+            let waiting = try #require(try harness.latest("production").diffID)
+            let plan = try #require(try harness.store.contentPlan(diffID: waiting))
+            #expect(
+                ContentPlanRenderer.summary(json: plan)
+                    == "countries: +250 rows, ~0 rows, -0; cities: +3 rows, ~0 rows, -0")
+            #expect(await harness.production.itemRows("countries").isEmpty)
+            try harness.decide(.approve, "production")
+            _ = await engine.tick()
+            #expect(try harness.latest("production").state == .applied)
+            for target in [harness.staging, harness.production] {
+                let countries = await target.itemRows("countries")
+                #expect(countries.count == 250)
+                // The target numbers its own rows; the cities' references follow them.
+                let peru = try #require(countries.first { $0["code"] == "AK" })
+                #expect(peru["id"] == 11)
+                let lima = try #require(await Self.row(target, "cities", "name", "Lima"))
+                #expect(lima["country"] == 11)
+                let quito = try #require(await Self.row(target, "cities", "name", "Quito"))
+                #expect(quito["country"] == (countries.first { $0["code"] == "JO" })?["id"])
+            }
+
+            // One row renamed on development: an update, the target's id kept.
+            var countries = await harness.dev.itemRows("countries")
+            let index = try #require(countries.firstIndex { $0["code"] == "AA" })
+            countries[index]["name"] = "Aland"
+            await harness.dev.setItemRows(countries, for: "countries")
+            harness.clock.advance(by: 60)
+            _ = await engine.tick()
+            let updated = try #require(try harness.latest("production").diffID)
+            let update = try #require(try harness.store.contentPlan(diffID: updated))
+            #expect(ContentPlanRenderer.summary(json: update) == "countries: +0 rows, ~1 row (name), -0")
+            try harness.decide(.approve, "production")
+            _ = await engine.tick()
+            #expect(try harness.latest("production").state == .applied)
+            #expect(await Self.row(harness.production, "countries", "code", "AA")?["name"] == "Aland")
+            #expect(await Self.row(harness.production, "countries", "code", "AA")?["id"] == 1)
+
+            // A country deleted on development: mirror deletes it. Staging allows destructive changes; production
+            // holds the deletion until a person approves it with --allow-destructive.
+            countries = await harness.dev.itemRows("countries").filter { $0["code"] != "IP" }
+            await harness.dev.setItemRows(countries, for: "countries")
+            harness.clock.advance(by: 60)
+            _ = await engine.tick()
+            #expect(try harness.latest("staging").state == .applied)
+            #expect(await harness.staging.itemRows("countries").count == 249)
+            #expect(try harness.latest("production").state == .awaitingApproval)
+            try harness.decide(.approve, "production")
+            _ = await engine.tick()
+            #expect(try harness.latest("production").state == .awaitingApproval)
+            #expect(await harness.production.itemRows("countries").count == 250)
+            try harness.decide(.approve, "production", actor: "bob", allowDestructive: true)
+            _ = await engine.tick()
+            #expect(try harness.latest("production").state == .applied)
+            #expect(await harness.production.itemRows("countries").count == 249)
+        }
+    }
+
+    @Test("a failed import is compensated and the promotion fails with what Directus said; drift is reported once")
+    func failureAndDrift() async throws {
+        try await withPipeline(dev: ReferenceData.snapshot, targets: Self.targetSchema) { harness in
+            await Self.seed(harness.dev)
+            let engine = try harness.engine(content: Self.rules)
+            // Staging refuses the cities' import: the countries it took are removed again.
+            await harness.staging.inject(FaultRule(.status(500), path: "/utils/import/cities", times: nil))
+            _ = await engine.tick()
+            let failed = try harness.latest("staging")
+            #expect(failed.state == .failed, "\(failed)")
+            #expect(failed.lastError?.contains("import into cities") == true, "\(failed.lastError ?? "")")
+            #expect(failed.lastError?.contains("countries: removed 250 rows the apply had created") == true)
+            #expect(await harness.staging.itemRows("countries").isEmpty)
+            #expect(await harness.staging.itemRows("cities").isEmpty)
+
+            // Once the target takes it, a retry brings the release.
+            await harness.staging.clearFaults()
+            try harness.decide(.retry, "staging")
+            _ = await engine.tick()
+            #expect(try harness.latest("staging").state == .applied)
+            #expect(await harness.staging.itemRows("countries").count == 250)
+
+            // A row edited directly on staging: drift, reported once, then accepted.
+            var countries = await harness.staging.itemRows("countries")
+            countries[0]["name"] = "Edited on staging"
+            await harness.staging.setItemRows(countries, for: "countries")
+            harness.clock.advance(by: 600)
+            _ = await engine.tick()
+            let drift = try #require(try harness.store.contentDrift(environment: "staging"))
+            #expect(drift.summary == "1 reference data row differs: countries AA changed (name)")
+            let detected = try harness.store.recentEvents(limit: 100, kind: "drift.detected").count
+            harness.clock.advance(by: 600)
+            _ = await engine.tick()
+            #expect(try harness.store.recentEvents(limit: 100, kind: "drift.detected").count == detected)
+            _ = try harness.store.acceptContentDrift(
+                environment: "staging", actor: "alice", comment: "kept on purpose", at: harness.now())
+            harness.clock.advance(by: 600)
+            _ = await engine.tick()
+            #expect(try harness.store.contentDrift(environment: "staging") == nil)
+        }
+    }
+}
