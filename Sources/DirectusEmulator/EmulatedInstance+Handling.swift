@@ -95,6 +95,8 @@ extension EmulatedInstance {
         case ("POST", "/schema/apply"): return try apply(request, jsonBody, accountability, partial: partialApply)
         case (_, let path) where path.hasPrefix("/items/"):
             return try items(request, jsonBody, accountability)
+        case ("POST", "/utils/import") where parsedVersion.supportsBatchImport:
+            return try importBatch(request, accountability)
         case ("POST", let path) where path.hasPrefix("/utils/import/"):
             return try importItems(String(path.dropFirst("/utils/import/".count)), request, accountability)
         case (_, let path) where configurationKind(path) != nil && parsedVersion >= DirectusVersion(11, 0, 0):
@@ -744,6 +746,139 @@ extension EmulatedInstance {
         }
         persist()
         return EmulatorResponse(status: 200)
+    }
+
+    /// 12.2's `POST /utils/import`: a multipart file holding `[{collection, items}]`, every collection in one
+    /// transaction, parents first (a cycle of references is `IMPORT_CYCLICAL_RELATION`); `mode=merge` updates the
+    /// rows whose key exists and creates the others, `mode=add` (the default) creates every row; a new row's
+    /// auto-increment key is the instance's, references to it within the upload follow it (`mapped`);
+    /// `dangerouslyAllowDelete` with merge deletes the rows the upload lacks; `dryRun` rolls everything back.
+    /// Nested objects or arrays in relational fields are refused. Answers the counts per collection.
+    private func importBatch(_ request: EmulatorRequest, _ accountability: Accountability) throws -> EmulatorResponse {
+        try requireAdmin(accountability)
+        guard request.mediaType == "multipart/form-data",
+            let form = MultipartForm(contentType: request.header("content-type") ?? "", body: request.body),
+            let file = form.files.first
+        else { throw DirectusErrorResponse.invalidPayload("No file was included in the request") }
+        if configuration.uploadLimits.outcome(transport: .multipart, bytes: file.body.count, version: parsedVersion)
+            == .contentTooLarge
+        {
+            throw DirectusErrorResponse.contentTooLarge
+        }
+        guard case .array(let entries)? = try? JSONParser.parse(file.body) else {
+            throw DirectusErrorResponse.invalidPayload("Top-level array expected")
+        }
+        let mode = request.queryValue("mode") ?? "add"
+        guard ["add", "merge"].contains(mode) else {
+            throw DirectusErrorResponse.invalidPayload("\"mode\" must be one of [add, merge]")
+        }
+        let dryRun = SchemaQuery.queryFlag(request.queryValue("dryRun"))
+        let mirror = mode == "merge" && SchemaQuery.queryFlag(request.queryValue("dangerouslyAllowDelete"))
+        var batches: [(table: EmulatedItems.Table, items: [JSONObject])] = []
+        for entry in entries {
+            guard let name = entry["collection"]?.stringValue, let items = entry["items"]?.arrayValue else {
+                throw DirectusErrorResponse.invalidPayload("Each entry needs \"collection\" and \"items\"")
+            }
+            let table = try itemTable(name)
+            var objects: [JSONObject] = []
+            for item in items {
+                guard let object = item.objectValue else {
+                    throw DirectusErrorResponse.invalidPayload("\"value\" must be of type object")
+                }
+                for column in table.columns where column.references != nil {
+                    if case .object = object[column.name] ?? .null {
+                        throw DirectusErrorResponse.invalidPayload(
+                            "Nested relational data is not supported in \"\(name).\(column.name)\"")
+                    }
+                    if case .array = object[column.name] ?? .null {
+                        throw DirectusErrorResponse.invalidPayload(
+                            "Nested relational data is not supported in \"\(name).\(column.name)\"")
+                    }
+                }
+                objects.append(object)
+            }
+            batches.append((table, objects))
+        }
+        // Parents first: a collection goes once the collections of the upload it refers to have gone.
+        var ordered: [(table: EmulatedItems.Table, items: [JSONObject])] = []
+        var remaining = batches
+        while !remaining.isEmpty {
+            let names = Set(remaining.map(\.table.name))
+            guard
+                let next = remaining.firstIndex(where: { batch in
+                    batch.table.columns.allSatisfy { column in
+                        guard let related = column.references, related != batch.table.name else { return true }
+                        return !names.contains(related)
+                    }
+                })
+            else {
+                throw DirectusErrorResponse(
+                    status: 400, code: "IMPORT_CYCLICAL_RELATION",
+                    message: "The collections to import refer to each other in a cycle: "
+                        + names.sorted().joined(separator: ", ") + ".")
+            }
+            ordered.append(remaining.remove(at: next))
+        }
+        let saved = itemStore
+        var counts = JSONObject()
+        // Keys the instance gave in place of the upload's, per collection.
+        var mappedKeys: [String: [String: JSONValue]] = [:]
+        do {
+            for (table, items) in ordered {
+                var existing = 0
+                var new = 0
+                var mapped = 0
+                var kept: Set<String> = []
+                for var item in items {
+                    for column in table.columns {
+                        guard let related = column.references, let value = item[column.name], !value.isNull,
+                            let mappedKey = mappedKeys[related]?[EmulatedItems.keyText(value)]
+                        else { continue }
+                        item[column.name] = mappedKey
+                    }
+                    let key = item[table.primaryKey] ?? .null
+                    if mode == "merge", !key.isNull, itemStore.index(of: key, in: table) != nil {
+                        _ = try itemStore.update(key: key, item, in: table, snapshot: snapshot)
+                        existing += 1
+                        kept.insert(EmulatedItems.keyText(key))
+                        continue
+                    }
+                    if table.autoIncrement, !key.isNull {
+                        item.removeValue(forKey: table.primaryKey)
+                        let created = try itemStore.create(item, in: table, snapshot: snapshot)
+                        mappedKeys[table.name, default: [:]][EmulatedItems.keyText(key)] = created
+                        kept.insert(EmulatedItems.keyText(created))
+                        mapped += 1
+                    } else {
+                        kept.insert(EmulatedItems.keyText(try itemStore.create(item, in: table, snapshot: snapshot)))
+                    }
+                    new += 1
+                }
+                var deleted = 0
+                if mirror {
+                    for row in itemStore.read(table) {
+                        guard let key = row[table.primaryKey], !kept.contains(EmulatedItems.keyText(key)) else {
+                            continue
+                        }
+                        try itemStore.delete(key: key, in: table, snapshot: snapshot)
+                        deleted += 1
+                    }
+                }
+                counts[table.name] = [
+                    "existing": .number(JSONNumber(existing)), "new": .number(JSONNumber(new)),
+                    "deleted": .number(JSONNumber(deleted)), "mapped": .number(JSONNumber(mapped)),
+                ]
+            }
+        } catch {
+            itemStore = saved
+            throw error
+        }
+        if dryRun {
+            itemStore = saved
+        } else {
+            persist()
+        }
+        return .data(["applied": .bool(!dryRun), "mode": .string(mode), "collections": .object(counts)])
     }
 
     /// A key from a path: a number when it reads as an integer (an integer key), the text otherwise.

@@ -69,6 +69,9 @@ extension DirectusVersion {
     public var honoursForceValue: Bool { self >= DirectusVersion(12, 2, 0) }
     /// 12.2.0: partial snapshots (`version: 2`, `includeCollections`/`excludeCollections`), read and written.
     public var supportsPartialSnapshots: Bool { self >= DirectusVersion(12, 2, 0) }
+    /// 12.2.0: `POST /utils/import` (no collection): several collections in one transaction, with `dryRun`
+    /// (CONFIG-SPEC section 7); 404 before.
+    public var supportsBatchImport: Bool { self >= DirectusVersion(12, 2, 0) }
     /// 12.2.0: `POST /schema/diff?mode=mirror|merge`.
     public var supportsDiffMode: Bool { self >= DirectusVersion(12, 2, 0) }
     /// 12.2.0: a multipart upload of `IMPORT_MAX_FILE_SIZE` bytes or more is refused with 413; the admin check runs

@@ -14,7 +14,7 @@ public enum SchemaQuery {
     }
 
     /// 12.2's `queryFlag`: true for `""` (a bare `?force`), `"true"` and `"1"`; false for anything else.
-    static func queryFlag(_ value: String?) -> Bool {
+    public static func queryFlag(_ value: String?) -> Bool {
         guard let value else { return false }
         return value.isEmpty || value == "true" || value == "1"
     }

@@ -27,9 +27,12 @@ public enum ContentApplier {
         }
     }
 
-    /// Applies `plan`; `before` holds the target's rows as read when the plan was made.
+    /// Applies `plan`; `before` holds the target's rows as read when the plan was made. With `dryRunFirst` (a 12.2+
+    /// target), each write is first checked by 12.2's batch import with `dryRun` (rolled back by the instance), so
+    /// that a row the target would refuse stops the apply before anything of that collection is written.
     public static func apply(
-        _ plan: ContentPlan, before: [String: [JSONObject]], scope: ContentNormalizer.Scope, on client: DirectusClient
+        _ plan: ContentPlan, before: [String: [JSONObject]], scope: ContentNormalizer.Scope, on client: DirectusClient,
+        dryRunFirst: Bool = false
     ) async -> Report {
         var report = Report()
         // The target's ids by row key, per collection: what it had, then what each write created.
@@ -45,6 +48,13 @@ public enum ContentApplier {
                 switch step {
                 case .write, .link:
                     let known = ids[collection] ?? [:]
+                    if dryRunFirst {
+                        do {
+                            try await client.importBatch([(collection, items)], mode: "merge", dryRun: true)
+                        } catch {
+                            throw DryRunRefusal(error: error)
+                        }
+                    }
                     try await client.importItems(items, into: collection)
                     let primaryKey = scope.schemas[collection]?.primaryKey ?? "id"
                     let now = try await client.items(
@@ -70,6 +80,7 @@ public enum ContentApplier {
             } catch {
                 let action =
                     switch step {
+                    case .write where error is DryRunRefusal: "the dry run of the import into \(collection)"
                     case .write: "import into \(collection)"
                     case .link: "link in \(collection)"
                     case .delete: "delete from \(collection)"
@@ -82,6 +93,12 @@ public enum ContentApplier {
             }
         }
         return report
+    }
+
+    /// A write refused by its dry run: nothing of it was written.
+    struct DryRunRefusal: Error, CustomStringConvertible {
+        var error: DirectusClientError
+        var description: String { "\(error)" }
     }
 
     /// The target's id of each row, by its identity key.

@@ -90,8 +90,11 @@ extension PromotionEngine {
             return Step(event: .applyFinished(.refused(reason: "\(error)", retryable: false)), message: "not sent")
         }
         let plan = fresh.plan
+        // 12.2+ checks each write with a dry run of its batch import first.
+        let dryRunFirst = (try? await client.serverVersion())?.supportsBatchImport ?? false
         let result = await Task {
-            await ContentApplier.apply(plan, before: fresh.before, scope: fresh.scope, on: client)
+            await ContentApplier.apply(
+                plan, before: fresh.before, scope: fresh.scope, on: client, dryRunFirst: dryRunFirst)
         }.value
         metrics?.contentWrites(
             environment: target, written: result.done.count, undone: result.undone.count, failed: result.failure != nil)

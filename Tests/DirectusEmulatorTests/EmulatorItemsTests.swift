@@ -113,3 +113,75 @@ struct EmulatorItemsTests {
         #expect(await restarted.itemRows("countries").map { $0["code"] } == ["FR", "DE"])
     }
 }
+
+@Suite("Emulator: 12.2's batch import")
+struct EmulatorBatchImportTests {
+    static func file(_ entries: JSONValue) -> [UInt8] { JSONWriter().bytes(entries) }
+
+    @Test("several collections in one transaction, parents first, new keys followed by references; dry runs roll back")
+    func batch() async throws {
+        let instance = try makeInstance(version: "12.2.0", snapshot: ReferenceData.snapshot)
+        await instance.setItemRows(ReferenceData.countries(2, firstID: 7), for: "countries")
+        try await withEmulator(instance) { base in
+            // Cities first in the file: the instance orders by references. Country 900 is the upload's own key.
+            let upload: JSONValue = [
+                ["collection": "cities", "items": [["name": "Lima", "country": 900]]],
+                [
+                    "collection": "countries",
+                    "items": [["id": 7, "name": "Renamed"], ["id": 900, "code": "PE", "name": "Peru"]],
+                ],
+            ]
+            let dry = try await Raw.postFile("\(base)/utils/import?mode=merge&dryRun=true", Self.file(upload))
+            #expect(dry.status == 200)
+            #expect(dry.json?["data"]?["applied"] == false)
+            #expect(
+                dry.json?["data"]?["collections"]?["countries"]
+                    == ["existing": 1, "new": 1, "deleted": 0, "mapped": 1])
+            #expect(await instance.itemRows("cities").isEmpty)
+            #expect(await instance.itemRows("countries").map { $0["name"] } == ["Country AA", "Country AB"])
+            let real = try await Raw.postFile("\(base)/utils/import?mode=merge", Self.file(upload))
+            #expect(real.json?["data"]?["applied"] == true)
+            let peru = try #require(await instance.itemRows("countries").first { $0["code"] == "PE" })
+            #expect(peru["id"] == 9)
+            #expect(await instance.itemRows("cities").first?["country"] == 9)
+            // A bad row anywhere: nothing stays.
+            let bad: JSONValue = [
+                ["collection": "countries", "items": [["code": "DE", "name": "Germany"]]],
+                ["collection": "cities", "items": [["name": "Nowhere", "country": 404]]],
+            ]
+            let refused = try await Raw.postFile("\(base)/utils/import?mode=merge", Self.file(bad))
+            #expect(refused.status == 400 && refused.errorCode == "INVALID_FOREIGN_KEY")
+            #expect(await instance.itemRows("countries").count == 3)
+            let nested: JSONValue = [["collection": "cities", "items": [["name": "Oslo", "country": ["code": "NO"]]]]]
+            let refusedNested = try await Raw.postFile("\(base)/utils/import", Self.file(nested))
+            #expect(refusedNested.status == 400 && refusedNested.errorCode == "INVALID_PAYLOAD")
+            // Merge with deletions allowed mirrors the collection.
+            let mirror: JSONValue = [["collection": "cities", "items": []]]
+            let mirrored = try await Raw.postFile(
+                "\(base)/utils/import?mode=merge&dangerouslyAllowDelete=true", Self.file(mirror))
+            #expect(mirrored.json?["data"]?["collections"]?["cities"]?["deleted"] == 1)
+            #expect(await instance.itemRows("cities").isEmpty)
+        }
+    }
+
+    @Test("before 12.2 the route does not exist; references in a cycle are refused")
+    func versionsAndCycles() async throws {
+        try await withEmulator(try makeInstance(version: "12.1.0", snapshot: ReferenceData.snapshot)) { base in
+            let answer = try await Raw.postFile("\(base)/utils/import", Array("[]".utf8))
+            #expect(answer.status == 404 && answer.errorCode == "ROUTE_NOT_FOUND")
+        }
+        var snapshot = ReferenceData.snapshot
+        snapshot.fields.append(
+            SnapshotBuilder.field(
+                "countries", "capital", type: "integer", dataType: "integer", length: nil, nullable: true,
+                special: ["m2o"], references: "cities"))
+        snapshot.relations.append(SnapshotBuilder.manyToOne("countries", "capital", to: "cities"))
+        try await withEmulator(try makeInstance(version: "12.2.0", snapshot: snapshot)) { base in
+            let upload: JSONValue = [
+                ["collection": "countries", "items": []], ["collection": "cities", "items": []],
+            ]
+            let answer = try await Raw.postFile("\(base)/utils/import", Self.file(upload))
+            #expect(answer.status == 400 && answer.errorCode == "IMPORT_CYCLICAL_RELATION")
+        }
+    }
+}

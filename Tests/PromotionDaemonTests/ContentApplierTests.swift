@@ -118,4 +118,33 @@ struct ContentApplierTests {
             #expect(await target.itemRows("cities").isEmpty)
         }
     }
+
+    @Test("on 12.2, each write is checked by a dry run of the batch import first: a refused one writes nothing of it")
+    func dryRunFirst() async throws {
+        let clock = ManualClock()
+        let target = try makeInstance(ReferenceData.snapshot, version: "12.2.0", clock: clock)
+        try await withEmulator(target) { url in
+            let client = Self.client(url)
+            let observation = try await ContentObserver.observe(
+                desired: try Self.desired(limaName: String(repeating: "Lima ", count: 60)), on: client,
+                rules: Self.rules, revision: ReferenceData.snapshot, targetSchema: ReferenceData.snapshot,
+                limits: ContentLimits(), keepDeletions: false)
+            let report = await ContentApplier.apply(
+                observation.plan, before: observation.before, scope: observation.scope, on: client, dryRunFirst: true)
+            #expect(report.failure?.hasPrefix("the dry run of the import into cities") == true, "\(report.summary)")
+            #expect(await target.requestCount(method: "POST", path: "/utils/import/cities") == 0)
+            #expect(await target.requestCount(method: "POST", path: "/utils/import") == 2)
+            #expect(await target.itemRows("countries").isEmpty)
+            #expect(report.notUndone.isEmpty)
+            // A release the target takes: checked, then written.
+            let good = try await ContentObserver.observe(
+                desired: try Self.desired(), on: client, rules: Self.rules, revision: ReferenceData.snapshot,
+                targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+            let written = await ContentApplier.apply(
+                good.plan, before: good.before, scope: good.scope, on: client, dryRunFirst: true)
+            #expect(written.failure == nil, "\(written.summary)")
+            #expect(await target.itemRows("countries").count == 12)
+            #expect(await target.itemRows("cities").count == 2)
+        }
+    }
 }
