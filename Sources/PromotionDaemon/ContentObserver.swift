@@ -61,6 +61,9 @@ public enum ContentObserver {
         desired: ContentSet, on client: DirectusClient, rules: [ContentRule], revision: Snapshot,
         targetSchema: Snapshot, limits: ContentLimits, keepDeletions: Bool
     ) async throws(DirectusClientError) -> Observation {
+        // A rollback's schema may lack a collection the release it undoes created: it goes with its rows, and its
+        // rows are not planned.
+        let rules = rules.filter { (try? ContentSchema.of($0.collection, in: revision)) != nil }
         let scope: ContentNormalizer.Scope
         do {
             scope = try ContentNormalizer.Scope(rules: rules, snapshot: revision, limits: limits)

@@ -99,10 +99,11 @@ struct SnapshotCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "export",
             abstract: "Print a stored snapshot, as Directus's own snapshot format (YAML or JSON).",
-            usage: "directus-promoter snapshot export <id> [--format json] [--configuration]",
+            usage: "directus-promoter snapshot export <id> [--format json] [--content]",
             discussion: """
                 ID is a snapshot hash or a unique prefix of one (see `snapshots`), or a revision (r3). The output \
-                can be given to `directus schema apply` or to POST /schema/diff.
+                can be given to `directus schema apply` or to POST /schema/diff. With --configuration or \
+                --content, a revision's configuration or reference data, in the canonical form history keeps.
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable {
@@ -120,9 +121,34 @@ struct SnapshotCommand: ParsableCommand {
         @Flag(help: "The revision's configuration (canonical) instead of its schema.")
         var configuration = false
 
+        @Flag(help: "The revision's reference data (canonical) instead of its schema.")
+        var content = false
+
+        func validate() throws {
+            if configuration && content { throw ValidationError("give --configuration or --content, not both") }
+        }
+
         func run() throws {
             let settings = try options.load()
             let store = try options.openStore(settings)
+            if content {
+                guard id.hasPrefix("r"), let number = Int64(id.dropFirst()) else {
+                    throw CommandError("--content takes a revision, such as r3")
+                }
+                guard let revision = try store.revision(id: number) else { throw CommandError("no revision \(id)") }
+                guard let hash = revision.contentHash else {
+                    throw CommandError("revision \(id) holds no reference data (the pipeline promoted none then)")
+                }
+                guard let stored = try store.content(hash: hash) else {
+                    throw CommandError("the reference data of \(id) is missing from the state database")
+                }
+                let value = try JSONParser.parse(stored.storedJSON)
+                switch format {
+                case .json: print(JSONWriter(layout: .indented("  ")).string(value))
+                case .yaml: print(try YAMLWriter.string(value), terminator: "")
+                }
+                return
+            }
             if configuration {
                 let stored = try Self.configuration(id, store: store)
                 let value = try JSONParser.parse(stored.storedJSON)

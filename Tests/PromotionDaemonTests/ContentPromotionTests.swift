@@ -156,4 +156,27 @@ struct ContentPromotionTests {
             #expect(try harness.store.contentDrift(environment: "staging") == nil)
         }
     }
+
+    @Test("a rollback puts back the rows a target had before the promotion, as the policies allow")
+    func rollback() async throws {
+        try await withPipeline(dev: ReferenceData.snapshot, targets: ReferenceData.snapshot) { harness in
+            var source = ReferenceData.countries(12)
+            source[0]["name"] = "Renamed"
+            await harness.dev.setItemRows(source, for: "countries")
+            await harness.staging.setItemRows(ReferenceData.countries(10, firstID: 100), for: "countries")
+            let before = await harness.staging.itemRows("countries")
+            let engine = try harness.engine(content: Self.rules)
+            _ = await engine.tick()
+            let promoted = try harness.latest("staging")
+            #expect(promoted.state == .applied)
+            #expect(await harness.staging.itemRows("countries").count == 12)
+            let rollback = try harness.store.createRollback(
+                of: promoted, actor: "alice", comment: nil, at: harness.now())
+            #expect(try harness.store.revision(id: rollback.revisionID)?.contentHash == promoted.preApplyContentHash)
+            _ = await engine.tick()
+            #expect(try harness.store.promotion(id: rollback.id)?.state == .applied)
+            // countries is mirrored: the rows the promotion created go, the renamed one gets its name back.
+            #expect(await harness.staging.itemRows("countries") == before)
+        }
+    }
 }
