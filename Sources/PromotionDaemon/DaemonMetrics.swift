@@ -93,6 +93,7 @@ public final class DaemonMetrics: Sendable {
                 let drifted =
                     (try? store.drift(environment: environment.name)) != nil
                     || (try? store.configDrift(environment: environment.name)) != nil
+                    || (try? store.contentDrift(environment: environment.name)) != nil
                 Gauge(
                     label: "directus_promoter_drift", dimensions: [("environment", environment.name)],
                     factory: factory

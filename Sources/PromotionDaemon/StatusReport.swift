@@ -128,7 +128,11 @@ public struct StatusReport: Sendable {
                 row.condition = .drifted
                 row.detail = drift.summary
             }
-            if index > 0, let drift = try store.configDrift(environment: environment.name) {
+            for drift in [
+                try store.configDrift(environment: environment.name),
+                try store.contentDrift(environment: environment.name),
+            ] where index > 0 {
+                guard let drift else { continue }
                 row.condition = .drifted
                 row.detail = row.detail.map { $0 + "; " + drift.summary } ?? drift.summary
             }
