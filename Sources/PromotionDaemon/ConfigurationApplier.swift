@@ -7,7 +7,8 @@ import DirectusSchema
 /// and re-creates what it deleted, from the rows read right before the apply; then says what it could and could not
 /// restore.
 public enum ConfigurationApplier {
-    public struct Report: Sendable {
+    public struct Report: CompensatedApply {
+        public let phase = "configuration"
         /// What was written, in words (`created role:Editor`).
         public var done: [String] = []
         /// The step that failed and Directus's answer; nil when every step went through.
@@ -18,17 +19,6 @@ public enum ConfigurationApplier {
         public var undone: [String] = []
         /// What compensation could not put back, and why.
         public var notUndone: [String] = []
-
-        /// The audit's account of a failed apply: what failed, what was undone, what was not.
-        public var summary: String {
-            var parts: [String] = []
-            if let failure { parts.append("the configuration apply failed at \(failure)") }
-            if !done.isEmpty { parts.append("written before it: \(done.joined(separator: ", "))") }
-            if !undone.isEmpty { parts.append("undone: \(undone.joined(separator: "; "))") }
-            if !notUndone.isEmpty { parts.append("could not undo: \(notUndone.joined(separator: "; "))") }
-            if failure != nil && done.isEmpty { parts.append("nothing had been written") }
-            return parts.joined(separator: "; ")
-        }
     }
 
     /// Applies `plan`; `before` is the target's configuration as read when the plan was made (the rows
@@ -167,5 +157,29 @@ public enum ConfigurationApplier {
                     "\(kind.collection) \(id): \(links.keys.sorted().joined(separator: ", ")) not set again: \(error)")
             }
         }
+    }
+}
+
+/// The account of a phase of an apply that writes step by step and compensates a failed step (the configuration's,
+/// the reference data's): what was written, what failed, what was undone and what could not be.
+public protocol CompensatedApply: Sendable {
+    /// `configuration`, `reference data`.
+    var phase: String { get }
+    var done: [String] { get }
+    var failure: String? { get }
+    var undone: [String] { get }
+    var notUndone: [String] { get }
+}
+
+extension CompensatedApply {
+    /// The audit's account of a failed apply: what failed, what was undone, what was not.
+    public var summary: String {
+        var parts: [String] = []
+        if let failure { parts.append("the \(phase) apply failed at \(failure)") }
+        if !done.isEmpty { parts.append("written before it: \(done.joined(separator: ", "))") }
+        if !undone.isEmpty { parts.append("undone: \(undone.joined(separator: "; "))") }
+        if !notUndone.isEmpty { parts.append("could not undo: \(notUndone.joined(separator: "; "))") }
+        if failure != nil && done.isEmpty { parts.append("nothing had been written") }
+        return parts.joined(separator: "; ")
     }
 }

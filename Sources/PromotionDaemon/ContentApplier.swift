@@ -8,28 +8,20 @@ import DirectusSchema
 /// changed and re-creates the rows it deleted, from the rows read right before the apply; then says what it could
 /// and could not restore.
 public enum ContentApplier {
-    public struct Report: Sendable {
+    public struct Report: CompensatedApply {
+        public let phase = "reference data"
         /// What was written, in words (`countries: imported 3 rows`).
         public var done: [String] = []
         /// The step that failed and Directus's answer; nil when every step went through.
         public var failure: String?
         public var undone: [String] = []
         public var notUndone: [String] = []
-
-        public var summary: String {
-            var parts: [String] = []
-            if let failure { parts.append("the reference data apply failed at \(failure)") }
-            if !done.isEmpty { parts.append("written before it: \(done.joined(separator: ", "))") }
-            if !undone.isEmpty { parts.append("undone: \(undone.joined(separator: "; "))") }
-            if !notUndone.isEmpty { parts.append("could not undo: \(notUndone.joined(separator: "; "))") }
-            if failure != nil && done.isEmpty { parts.append("nothing had been written") }
-            return parts.joined(separator: "; ")
-        }
     }
 
     /// Applies `plan`; `before` holds the target's rows as read when the plan was made. With `dryRunFirst` (a 12.2+
     /// target), each write is first checked by 12.2's batch import with `dryRun` (rolled back by the instance), so
-    /// that a row the target would refuse stops the apply before anything of that collection is written.
+    /// that a row the target would refuse stops the apply before anything of that collection is written, then sent
+    /// for real the same way (or, for new rows that carry their own key, by the per-collection import).
     public static func apply(
         _ plan: ContentPlan, before: [String: [JSONObject]], scope: ContentNormalizer.Scope, on client: DirectusClient,
         dryRunFirst: Bool = false
@@ -55,7 +47,15 @@ public enum ContentApplier {
                             throw DryRunRefusal(error: error)
                         }
                     }
-                    try await client.importItems(items, into: collection)
+                    if dryRunFirst && carriesOnlyKnownKeys(items, collection: collection, ids: known, scope: scope) {
+                        // Rows that exist go by their key, new ones without: what merge mode does with them is
+                        // plain (CONFIG-SPEC 7), so the batch import writes them as it checked them.
+                        try await client.importBatch([(collection, items)], mode: "merge", dryRun: false)
+                    } else {
+                        // A new row carrying its own key (the key is its identity): the per-collection import
+                        // keeps it as sent, where the batch import may give an auto-increment key another.
+                        try await client.importItems(items, into: collection)
+                    }
                     let primaryKey = scope.schemas[collection]?.primaryKey ?? "id"
                     let now = try await client.items(
                         collection, primaryKey: primaryKey, maxRows: scope.limits.maxRows + step.items.count)
@@ -99,6 +99,19 @@ public enum ContentApplier {
     struct DryRunRefusal: Error, CustomStringConvertible {
         var error: DirectusClientError
         var description: String { "\(error)" }
+    }
+
+    /// Whether every row that carries a primary key carries one the target has (an update): new rows then carry
+    /// none, and the instance makes their keys.
+    static func carriesOnlyKnownKeys(
+        _ items: [JSONValue], collection: String, ids: [String: JSONValue], scope: ContentNormalizer.Scope
+    ) -> Bool {
+        guard let primaryKey = scope.schemas[collection]?.primaryKey else { return false }
+        let known = Set(ids.values.map(ContentNormalizer.idText))
+        return items.allSatisfy { item in
+            guard let key = item[primaryKey], !key.isNull else { return true }
+            return known.contains(ContentNormalizer.idText(key))
+        }
     }
 
     /// The target's id of each row, by its identity key.

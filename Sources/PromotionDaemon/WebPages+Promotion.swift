@@ -224,19 +224,24 @@ extension WebPages {
                     ]
                 })
         }
-        for (title, name) in [("Never changed", "refused"), ("Kept", "withheld")] {
-            let list = plan[name]?.arrayValue ?? []
-            if list.isEmpty { continue }
+        content += exclusions(plan) { entry in
+            "\(entry["collection"]?.stringValue ?? "?") \(entry["key"]?.stringValue ?? "?")"
+        }
+        return content
+    }
+
+    /// What a plan (configuration or reference data) leaves out: the changes never made and those kept, each named
+    /// by `name` with its reason.
+    static func exclusions(_ plan: JSONValue, name: (JSONValue) -> String) -> HTML {
+        var content = HTML.empty
+        for (title, list) in [("Never changed", "refused"), ("Kept", "withheld")] {
+            let entries = plan[list]?.arrayValue ?? []
+            if entries.isEmpty { continue }
             content += HTML.tag("h3", [], text: title)
             content += HTML.tag(
                 "ul", [],
                 HTML.join(
-                    list.map {
-                        HTML.tag(
-                            "li", [],
-                            text: "\($0["collection"]?.stringValue ?? "?") \($0["key"]?.stringValue ?? "?"): "
-                                + ($0["reason"]?.stringValue ?? ""))
-                    }))
+                    entries.map { HTML.tag("li", [], text: "\(name($0)): \($0["reason"]?.stringValue ?? "")") }))
         }
         return content
     }
@@ -273,19 +278,7 @@ extension WebPages {
             content += HTML.tag(
                 "ul", [], HTML.join(list.map { HTML.tag("li", [], text: $0["key"]?.stringValue ?? "?") }))
         }
-        for (title, name) in [("Never changed", "refused"), ("Kept", "withheld")] {
-            let list = plan[name]?.arrayValue ?? []
-            if list.isEmpty { continue }
-            content += HTML.tag("h3", [], text: title)
-            content += HTML.tag(
-                "ul", [],
-                HTML.join(
-                    list.map {
-                        HTML.tag(
-                            "li", [],
-                            text: "\($0["key"]?.stringValue ?? "?"): \($0["reason"]?.stringValue ?? "")")
-                    }))
-        }
+        content += exclusions(plan) { $0["key"]?.stringValue ?? "?" }
         return content
     }
 }

@@ -34,6 +34,13 @@ struct ContentApplierTests {
         return try ContentNormalizer.normalize(["countries": countries, "cities": cities], scope: scope)
     }
 
+    /// The target's rows planned against `desired`, as the engine does.
+    static func observe(_ desired: ContentSet, on client: DirectusClient) async throws -> ContentObserver.Observation {
+        try await ContentObserver.observe(
+            desired: desired, on: client, rules: rules, revision: ReferenceData.snapshot,
+            targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+    }
+
     /// A target with 10 of the countries under other ids and one country of its own.
     static func target(clock: ManualClock) async throws -> EmulatedInstance {
         let target = try makeInstance(ReferenceData.snapshot, clock: clock)
@@ -51,9 +58,7 @@ struct ContentApplierTests {
         try await withEmulator(target) { url in
             let client = Self.client(url)
             let desired = try Self.desired()
-            let observation = try await ContentObserver.observe(
-                desired: desired, on: client, rules: Self.rules, revision: ReferenceData.snapshot,
-                targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+            let observation = try await Self.observe(desired, on: client)
             #expect(
                 observation.plan.collections.map(\.summaryLine) == [
                     "countries: +2 rows, ~1 row (name), -1", "cities: +2 rows, ~0 rows, -0",
@@ -68,9 +73,7 @@ struct ContentApplierTests {
             let peru = try #require(countries.first { $0["code"] == "AL" })
             #expect(lima["country"] == peru["id"] && peru["id"] != 12)
             // Read again, the target has the source's content: nothing left to do.
-            let again = try await ContentObserver.observe(
-                desired: desired, on: client, rules: Self.rules, revision: ReferenceData.snapshot,
-                targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+            let again = try await Self.observe(desired, on: client)
             #expect(again.plan.isEmpty && again.observed.contentHash == desired.contentHash)
         }
     }
@@ -83,10 +86,8 @@ struct ContentApplierTests {
         try await withEmulator(target) { url in
             let client = Self.client(url)
             // A city name longer than the target's column: Directus refuses the cities' import, naming the field.
-            let observation = try await ContentObserver.observe(
-                desired: try Self.desired(limaName: String(repeating: "Lima ", count: 60)), on: client,
-                rules: Self.rules, revision: ReferenceData.snapshot, targetSchema: ReferenceData.snapshot,
-                limits: ContentLimits(), keepDeletions: false)
+            let observation = try await Self.observe(
+                try Self.desired(limaName: String(repeating: "Lima ", count: 60)), on: client)
             let report = await ContentApplier.apply(
                 observation.plan, before: observation.before, scope: observation.scope, on: client)
             #expect(report.failure?.hasPrefix("import into cities") == true, "\(report.summary)")
@@ -105,9 +106,7 @@ struct ContentApplierTests {
         let target = try await Self.target(clock: clock)
         try await withEmulator(target) { url in
             let client = Self.client(url)
-            let observation = try await ContentObserver.observe(
-                desired: try Self.desired(), on: client, rules: Self.rules, revision: ReferenceData.snapshot,
-                targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+            let observation = try await Self.observe(try Self.desired(), on: client)
             await target.inject(FaultRule(.status(500), path: "/items/countries", times: 1, method: "DELETE"))
             let report = await ContentApplier.apply(
                 observation.plan, before: observation.before, scope: observation.scope, on: client)
@@ -125,26 +124,48 @@ struct ContentApplierTests {
         let target = try makeInstance(ReferenceData.snapshot, version: "12.2.0", clock: clock)
         try await withEmulator(target) { url in
             let client = Self.client(url)
-            let observation = try await ContentObserver.observe(
-                desired: try Self.desired(limaName: String(repeating: "Lima ", count: 60)), on: client,
-                rules: Self.rules, revision: ReferenceData.snapshot, targetSchema: ReferenceData.snapshot,
-                limits: ContentLimits(), keepDeletions: false)
+            let observation = try await Self.observe(
+                try Self.desired(limaName: String(repeating: "Lima ", count: 60)), on: client)
             let report = await ContentApplier.apply(
                 observation.plan, before: observation.before, scope: observation.scope, on: client, dryRunFirst: true)
             #expect(report.failure?.hasPrefix("the dry run of the import into cities") == true, "\(report.summary)")
             #expect(await target.requestCount(method: "POST", path: "/utils/import/cities") == 0)
-            #expect(await target.requestCount(method: "POST", path: "/utils/import") == 2)
+            // The countries checked and written by the batch import; the cities refused by their dry run.
+            #expect(await target.requestCount(method: "POST", path: "/utils/import") == 3)
             #expect(await target.itemRows("countries").isEmpty)
             #expect(report.notUndone.isEmpty)
             // A release the target takes: checked, then written.
-            let good = try await ContentObserver.observe(
-                desired: try Self.desired(), on: client, rules: Self.rules, revision: ReferenceData.snapshot,
-                targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+            let good = try await Self.observe(try Self.desired(), on: client)
             let written = await ContentApplier.apply(
                 good.plan, before: good.before, scope: good.scope, on: client, dryRunFirst: true)
             #expect(written.failure == nil, "\(written.summary)")
+            // Each collection checked, then written, by the batch import.
+            #expect(await target.requestCount(method: "POST", path: "/utils/import") == 3 + 4)
+            #expect(await target.requestCount(method: "POST", path: "/utils/import/countries") == 0)
             #expect(await target.itemRows("countries").count == 12)
             #expect(await target.itemRows("cities").count == 2)
+        }
+    }
+
+    @Test("on 12.2, new rows whose key is their identity keep it: sent by the per-collection import")
+    func keysKept() async throws {
+        let clock = ManualClock()
+        let target = try makeInstance(ReferenceData.snapshot, version: "12.2.0", clock: clock)
+        let rules = [ContentRule(collection: "countries")]
+        let scope = try ContentNormalizer.Scope(rules: rules, snapshot: ReferenceData.snapshot)
+        let desired = try ContentNormalizer.normalize(
+            ["countries": ReferenceData.countries(5, firstID: 40)], scope: scope)
+        try await withEmulator(target) { url in
+            let client = Self.client(url)
+            let observation = try await ContentObserver.observe(
+                desired: desired, on: client, rules: rules, revision: ReferenceData.snapshot,
+                targetSchema: ReferenceData.snapshot, limits: ContentLimits(), keepDeletions: false)
+            let report = await ContentApplier.apply(
+                observation.plan, before: observation.before, scope: observation.scope, on: client, dryRunFirst: true)
+            #expect(report.failure == nil, "\(report.summary)")
+            #expect(await target.itemRows("countries").map { $0["id"] } == [40, 41, 42, 43, 44])
+            #expect(await target.requestCount(method: "POST", path: "/utils/import") == 1)
+            #expect(await target.requestCount(method: "POST", path: "/utils/import/countries") == 1)
         }
     }
 }

@@ -49,6 +49,16 @@ public enum ReferenceData {
         return snapshot
     }
 
+    /// The schema without countries and cities: a target before the release that brings them.
+    public static var withoutCountriesAndCities: Snapshot {
+        var snapshot = Self.snapshot
+        let new: Set<String> = ["countries", "cities"]
+        snapshot.collections = snapshot.collections.filter { !new.contains($0["collection"]?.stringValue ?? "") }
+        snapshot.fields = snapshot.fields.filter { !new.contains($0["collection"]?.stringValue ?? "") }
+        snapshot.relations = snapshot.relations.filter { !new.contains($0["collection"]?.stringValue ?? "") }
+        return snapshot
+    }
+
     /// `count` countries with codes `AA`, `AB`… and ids from `firstID`.
     public static func countries(_ count: Int, firstID: Int = 1) -> [JSONObject] {
         let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
