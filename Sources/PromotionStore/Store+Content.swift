@@ -40,7 +40,12 @@ extension Store {
             else { return nil }
             let stored: Data = row["content"]
             let bytes = try SnapshotCodec.decompress(Array(stored), size: row["size"])
-            let content = try ContentSet(stored: bytes)
+            let content: ContentSet
+            do {
+                content = try ContentSet(stored: bytes)
+            } catch {
+                throw StoreError.corrupt("the stored reference data \(hash.prefix(12)) does not read: \(error)")
+            }
             guard content.contentHash == hash else {
                 throw StoreError.corrupt("the stored reference data \(hash.prefix(12)) does not match its hash")
             }
