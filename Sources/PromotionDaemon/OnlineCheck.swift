@@ -59,10 +59,11 @@ public enum OnlineCheck {
         do {
             let content = try await ContentObserver.source(
                 on: client, rules: configuration.contentRules, snapshot: schema, limits: configuration.contentLimits)
-            let counts = configuration.contentRules.map { rule in
-                "\(content.collections[rule.collection]?.rows.count ?? 0) \(rule.collection)"
+            let counts = configuration.contentRules.map { rule -> String in
+                let count = content.collections[rule.collection]?.rows.count ?? 0
+                return "\(count) row\(count == 1 ? "" : "s") of \(rule.collection)"
             }.joined(separator: ", ")
-            var line = "  ✓ \(name): reference data readable: \(counts) rows"
+            var line = "  ✓ \(name): reference data readable: \(counts)"
             let duplicates = content.collections.values.filter { !$0.duplicates.isEmpty }.map(\.name).sorted()
             if !duplicates.isEmpty {
                 line += "; rows sharing an identity (never promoted) in \(duplicates.joined(separator: ", "))"

@@ -171,4 +171,50 @@ struct ContentPromotionTests {
             #expect(await harness.staging.itemRows("countries") == before)
         }
     }
+
+    @Test("check-config --online, plan ENV, show, the web view and drift show render the rows as the daemon plans them")
+    func renderings() async throws {
+        try await withPipeline(dev: ReferenceData.snapshot, targets: ReferenceData.withoutCountriesAndCities) {
+            harness in
+            await Self.seed(harness.dev)
+            var configuration = WebViewTests.configuration(harness)
+            configuration.contentRules = Self.rules
+            let online = await OnlineCheck.run(configuration, http: httpClient)
+            #expect(online.ok, "\(online.lines)")
+            #expect(
+                online.lines.contains(
+                    "  ✓ development: reference data readable: 250 rows of countries, 3 rows of cities"))
+            let preview = try await PlanPreview.make(target: "staging", configuration: configuration, http: httpClient)
+            #expect(preview.hasChanges)
+            let text = preview.text(color: false)
+            #expect(text.contains("Reference data:\ncountries: +250 rows, ~0 rows, -0\n  + AA"), "\(text)")
+
+            // The daemon plans the same, and every rendering shows its plan.
+            let engine = try harness.engine(content: Self.rules)
+            _ = await engine.tick()
+            let waiting = try harness.latest("production")
+            let detail = try #require(
+                try PromotionDetail(id: waiting.id, store: harness.store, configuration: configuration))
+            #expect(detail.contentPlan == ContentPlanRenderer.json(try #require(preview.content)))
+            #expect(detail.text(now: harness.now(), color: false).contains("cities: +3 rows, ~0 rows, -0"))
+            let page = WebViewTests.text(
+                await WebViewTests.get(WebViewTests.web(harness), "/promotions/\(waiting.id)", configuration))
+            #expect(page.contains("Reference data, per collection, in the order it is written"), "\(page)")
+            #expect(page.contains("countries: +250 rows, ~0 rows, -0"))
+
+            try harness.decide(.approve, "production")
+            _ = await engine.tick()
+            var countries = await harness.production.itemRows("countries")
+            countries.removeLast()
+            await harness.production.setItemRows(countries, for: "countries")
+            harness.clock.advance(by: 600)
+            _ = await engine.tick()
+            let drift = try #require(
+                try DriftDetail(environment: "production", store: harness.store, configuration: configuration))
+            #expect(drift.contentLines == ["- countries JP"])
+            #expect(drift.text(now: harness.now(), color: false).contains("Reference data drift on production"))
+            let listing = WebViewTests.text(await WebViewTests.get(WebViewTests.web(harness), "/drift", configuration))
+            #expect(listing.contains("1 reference data row differs: countries JP was removed"), "\(listing)")
+        }
+    }
 }
