@@ -17,7 +17,9 @@ extension Store {
         // Compressed before the write transaction (up to megabytes of rows), as snapshots are.
         let compressed: [UInt8]
         do {
-            compressed = try SnapshotCodec.compress(bytes)
+            compressed = try Self.compressing.withLock { _ throws(SnapshotCodec.Failure) in
+                try SnapshotCodec.compress(bytes)
+            }
         } catch {
             throw StoreError.database("\(error)")
         }

@@ -1,6 +1,7 @@
 import DirectusSchema
 import Foundation
 import GRDB
+import Synchronization
 
 /// The `snapshot` table: content-addressed, compressed, optionally a delta against a base.
 extension Store {
@@ -46,23 +47,32 @@ extension Store {
     /// environment), as a zstd delta against it: a small edit of a large schema costs a few hundred bytes. Runs
     /// outside any transaction but the short read of the base.
     func compress(_ snapshot: Storable, base: (Database) throws -> String?) throws(StoreError) -> Compressed? {
-        let hash = snapshot.hash
-        let found: (stored: Bool, base: String?, bytes: [UInt8]?) = try read { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
-                return (true, nil, nil)
+        // One snapshot at a time in the process, from reading its base to compressing it: the environments of a
+        // tick store their snapshots concurrently, and a large one's base, prefix and compression context take
+        // several times its size.
+        try Self.compressing.withLock { _ throws(StoreError) in
+            let hash = snapshot.hash
+            let found: (stored: Bool, base: String?, bytes: [UInt8]?) = try read { db in
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM snapshot WHERE hash = ?", arguments: [hash]) == true {
+                    return (true, nil, nil)
+                }
+                guard let base = try base(db), try Self.deltaDepth(of: base, in: db) < Self.maxDeltaDepth,
+                    let bytes = try Self.loadBytes(hash: base, in: db)
+                else { return (false, nil, nil) }
+                return (false, base, bytes)
             }
-            guard let base = try base(db), try Self.deltaDepth(of: base, in: db) < Self.maxDeltaDepth,
-                let bytes = try Self.loadBytes(hash: base, in: db)
-            else { return (false, nil, nil) }
-            return (false, base, bytes)
-        }
-        if found.stored { return nil }
-        do {
-            return try Self.compress(snapshot.bytes(), base: found.base, baseBytes: found.bytes)
-        } catch {
-            throw StoreError.database("\(error)")
+            if found.stored { return nil }
+            do {
+                return try Self.compress(snapshot.bytes(), base: found.base, baseBytes: found.bytes)
+            } catch {
+                throw StoreError.database("\(error)")
+            }
         }
     }
+
+    /// Held while a snapshot's base is read and the snapshot compressed (outside any write transaction: other
+    /// processes' writes never wait for it).
+    static let compressing = Mutex(())
 
     static func compress(
         _ bytes: ArraySlice<UInt8>, base: String?, baseBytes: [UInt8]?
