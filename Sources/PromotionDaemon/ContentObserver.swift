@@ -14,14 +14,15 @@ public enum ContentObserver {
         public var scope: ContentNormalizer.Scope
     }
 
-    /// The rows of every collection of `scope` on `client`; a collection `schema` (the instance's own) lacks is
-    /// read as empty (a schema phase of the same release creates it).
+    /// The rows of every collection of `scope` on `client`; a collection `schema` (the instance's own, when it may
+    /// differ from the scope's) lacks is read as empty (a schema phase of the same release creates it).
     static func rows(
-        on client: DirectusClient, scope: ContentNormalizer.Scope, schema: Snapshot
+        on client: DirectusClient, scope: ContentNormalizer.Scope, schema: Snapshot? = nil
     ) async throws(DirectusClientError) -> [String: [JSONObject]] {
         var rows: [String: [JSONObject]] = [:]
         for rule in scope.rules {
-            guard let own = try? ContentSchema.of(rule.collection, in: schema) else {
+            let own = schema.map { try? ContentSchema.of(rule.collection, in: $0) } ?? scope.schemas[rule.collection]
+            guard let own else {
                 rows[rule.collection] = []
                 continue
             }
@@ -46,7 +47,14 @@ public enum ContentObserver {
         } catch {
             throw refusal(error)
         }
-        let read = try await rows(on: client, scope: scope, schema: snapshot)
+        return try await source(on: client, scope: scope)
+    }
+
+    /// The source's reference data under a scope made from its schema.
+    public static func source(
+        on client: DirectusClient, scope: ContentNormalizer.Scope
+    ) async throws(DirectusClientError) -> ContentSet {
+        let read = try await rows(on: client, scope: scope)
         do {
             return try ContentNormalizer.normalize(read, scope: scope)
         } catch {

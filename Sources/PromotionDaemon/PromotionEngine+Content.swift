@@ -10,10 +10,20 @@ extension PromotionEngine {
     /// or nil when the pipeline promotes none.
     func pollSourceContent(schemaHash: String) async throws -> String? {
         guard configuration.promotesContent else { return nil }
-        let source = configuration.pipeline.source
-        let content = try await ContentObserver.source(
-            on: try client(source), rules: configuration.contentRules, snapshot: try storedSnapshot(schemaHash),
-            limits: configuration.contentLimits)
+        let scope: ContentNormalizer.Scope
+        if let cached = sourceContentScope, cached.schemaHash == schemaHash {
+            scope = cached.scope
+        } else {
+            do {
+                scope = try ContentNormalizer.Scope(
+                    rules: configuration.contentRules, snapshot: try storedSnapshot(schemaHash),
+                    limits: configuration.contentLimits)
+            } catch let error as ContentError {
+                throw ContentObserver.refusal(error)
+            }
+            sourceContentScope = (schemaHash, scope)
+        }
+        let content = try await ContentObserver.source(on: try client(configuration.pipeline.source), scope: scope)
         return try store.storeContent(content, at: now())
     }
 
