@@ -10,29 +10,29 @@ extension PromotionEngine {
     /// or nil when the pipeline promotes none.
     func pollSourceContent(schemaHash: String) async throws -> String? {
         guard configuration.promotesContent else { return nil }
+        let source = configuration.pipeline.source
         let scope: ContentNormalizer.Scope
-        if let cached = sourceContentScope, cached.schemaHash == schemaHash {
-            scope = cached.scope
-        } else {
-            do {
-                scope = try ContentNormalizer.Scope(
-                    rules: configuration.contentRules, snapshot: try storedSnapshot(schemaHash),
-                    limits: configuration.contentLimits)
-            } catch let error as ContentError {
-                throw ContentObserver.refusal(error)
-            }
-            sourceContentScope = (schemaHash, scope)
+        do {
+            scope = try contentScope(of: source, schemaHash: schemaHash) { try self.storedSnapshot(schemaHash) }
+        } catch let error as ContentError {
+            throw ContentObserver.refusal(error)
         }
-        let content = try await ContentObserver.source(on: try client(configuration.pipeline.source), scope: scope)
+        let content = try await ContentObserver.source(on: try client(source), scope: scope)
         return try store.storeContent(content, at: now())
     }
 
-    /// A stored snapshot, parsed once per tick.
-    func storedSnapshot(_ hash: String) throws -> Snapshot {
-        if let cached = snapshots[hash] { return cached }
-        guard let snapshot = try store.snapshot(hash: hash) else { throw EngineError.missingSnapshot(hash) }
-        snapshots[hash] = snapshot
-        return snapshot
+    /// What an environment's schema (`schemaHash`) says about the promoted reference data, made from `snapshot`
+    /// only when that schema changed: kept across ticks, the newest per environment (it is small), so that an
+    /// unchanged schema is not parsed again at every poll or drift check just to read the rows.
+    func contentScope(
+        of environment: String, schemaHash: String, snapshot: () throws -> Snapshot?
+    ) throws -> ContentNormalizer.Scope {
+        if let cached = contentScopes[environment], cached.schemaHash == schemaHash { return cached.scope }
+        guard let schema = try snapshot() else { throw EngineError.missingSnapshot(schemaHash) }
+        let scope = try ContentNormalizer.Scope(
+            rules: configuration.contentRules, snapshot: schema, limits: configuration.contentLimits)
+        contentScopes[environment] = (schemaHash, scope)
+        return scope
     }
 
     /// The target's reference data planned against the revision's; nil when the revision holds none.

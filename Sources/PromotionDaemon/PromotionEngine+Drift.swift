@@ -39,8 +39,9 @@ extension PromotionEngine {
             let observed = try record(poll, of: target, at: at)
             if case .unchanged = poll { report.unchangedBodies.insert(target) }
             let hash = observed.hash
-            if configuration.promotesContent, let schema = try observed.snapshot(store: store) {
-                try await checkContentDrift(target, schema: schema, &report)
+            if configuration.promotesContent {
+                try await checkContentDrift(
+                    target, schemaHash: hash, snapshot: { try observed.snapshot(store: store) }, &report)
             }
             guard let expectation = try store.expectation(environment: target) else {
                 try store.setExpectation(
@@ -142,14 +143,23 @@ extension PromotionEngine {
     /// Compares a target's reference data with what it is expected to have (the rows verified there, the first
     /// seen, or rows a person accepted): a row edited directly on it is drift, recorded once per distinct content.
     /// Only once every promoted collection exists there (before, the schema's drift or a promotion says why).
-    func checkContentDrift(_ target: String, schema: Snapshot, _ report: inout TickReport) async throws {
-        guard configuration.contentRules.allSatisfy({ (try? ContentSchema.of($0.collection, in: schema)) != nil })
-        else { return }
+    /// `schemaHash` is the target's schema as just polled; `snapshot` parses it, when its scope is not known yet.
+    func checkContentDrift(
+        _ target: String, schemaHash: String, snapshot: () throws -> Snapshot?, _ report: inout TickReport
+    ) async throws {
+        let scope: ContentNormalizer.Scope
+        do {
+            scope = try contentScope(of: target, schemaHash: schemaHash, snapshot: snapshot)
+        } catch is ContentError {
+            // A schema that cannot carry the rules (a collection not there yet) has nothing to compare.
+            return
+        } catch let error as EngineError {
+            guard case .missingSnapshot = error else { throw error }
+            return
+        }
         let observed: ContentSet
         do {
-            let scope = try ContentNormalizer.Scope(
-                rules: configuration.contentRules, snapshot: schema, limits: configuration.contentLimits)
-            let rows = try await ContentObserver.rows(on: try client(target), scope: scope, schema: schema)
+            let rows = try await ContentObserver.rows(on: try client(target), scope: scope)
             observed = try ContentNormalizer.normalize(rows, scope: scope)
         } catch let error as DirectusClientError {
             if case .cancelled = error { throw EngineError.stopped }

@@ -295,11 +295,14 @@ extension PromotionEngine {
         guard let revision = try store.revision(id: revisionID) else {
             throw StoreError.notFound("revision \(revisionID)")
         }
-        if let cached = snapshots[revision.snapshotHash] { return cached }
-        guard let snapshot = try store.snapshot(hash: revision.snapshotHash) else {
-            throw EngineError.missingSnapshot(revision.snapshotHash)
-        }
-        snapshots[revision.snapshotHash] = snapshot
+        return try storedSnapshot(revision.snapshotHash)
+    }
+
+    /// A stored snapshot, parsed once per tick.
+    func storedSnapshot(_ hash: String) throws -> Snapshot {
+        if let cached = snapshots[hash] { return cached }
+        guard let snapshot = try store.snapshot(hash: hash) else { throw EngineError.missingSnapshot(hash) }
+        snapshots[hash] = snapshot
         return snapshot
     }
 

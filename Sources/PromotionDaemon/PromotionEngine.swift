@@ -26,9 +26,9 @@ public actor PromotionEngine {
     /// Per environment, the SHA-256 of the last snapshot body it sent and the content hash of that snapshot: an
     /// identical body is an unchanged schema, found without parsing it.
     var lastBodies: [String: (body: String, content: String)] = [:]
-    /// What the source's current schema says about the promoted reference data, by the schema's content hash: kept
-    /// across ticks (it is small), so that an unchanged schema is not parsed again to read the rows each poll.
-    var sourceContentScope: (schemaHash: String, scope: ContentNormalizer.Scope)?
+    /// Per environment, what its newest schema (by content hash) says about the promoted reference data
+    /// (`contentScope(of:schemaHash:snapshot:)`).
+    var contentScopes: [String: (schemaHash: String, scope: ContentNormalizer.Scope)] = [:]
     /// Whether this tick parsed a snapshot (its memory is handed back to the system at the end of the tick).
     var parsedSnapshot = false
     var hasRecovered = false
